@@ -1,0 +1,255 @@
+"""The writer desk at /desk/: write, preview, publish, unpublish and delete pieces."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from cms.articles import services
+from cms.articles.forms import CampaignForm, ConfirmForm, PieceForm, PublishForm, split_names
+from cms.articles.images import ImageError, store_image
+from cms.articles.models import Piece
+from cms.campaigns import services as campaign_services
+from cms.campaigns.models import Campaign
+from cms.database import site_to_utc
+from cms.extensions import db
+
+bp = Blueprint("desk", __name__, url_prefix="/desk")
+
+
+def writer_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Logged in as a writer, editor or admin; anyone else gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not services.can_write(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _editable_piece(piece_id: int) -> Piece:
+    piece = db.session.get(Piece, piece_id) or abort(404)
+    if not services.can_edit(piece, current_user):
+        abort(403)
+    return piece
+
+
+def _campaign_choices(form: PieceForm) -> None:
+    form.campaign_id.choices = [("", "— no campaign —")] + [
+        (str(c.id), c.title) for c in services.campaigns()
+    ]
+
+
+def _piece_data(form: PieceForm) -> services.PieceData:
+    campaign = form.campaign_id.data
+    return services.PieceData(
+        title=form.title.data or "",
+        slug=form.slug.data or "",
+        standfirst=form.standfirst.data or "",
+        body_source=form.body_source.data or "",
+        language=form.language.data or "en",
+        campaign_id=int(campaign) if campaign and campaign.isdigit() else None,
+        topics=split_names(form.topics.data),
+        countries=split_names(form.countries.data),
+        comments_open=bool(form.comments_open.data),
+        remove_image=bool(form.remove_image.data),
+    )
+
+
+def _attach_upload(form: PieceForm, data: services.PieceData) -> bool:
+    """Store an uploaded lead image into `data`; False (with the form error set) if refused."""
+    upload = form.image.data
+    if not upload or not getattr(upload, "filename", ""):
+        return True
+    try:
+        data.image = store_image(
+            upload.stream,
+            alt_text=form.image_alt.data or "",
+            caption=form.image_caption.data or "",
+            credit=form.image_credit.data or "",
+            licence_name=form.image_licence_name.data or "",
+            licence_url=form.image_licence_url.data or "",
+            source_url=form.image_source_url.data or "",
+        )
+    except ImageError as exc:
+        form.image.errors = [str(exc)]
+        return False
+    return True
+
+
+def _update_image_details(form: PieceForm, piece: Piece) -> None:
+    """Credit, caption and licence of the current image can change without a new upload."""
+    if piece.image is None or form.image.data and getattr(form.image.data, "filename", ""):
+        return
+    image = piece.image
+    image.alt_text = (form.image_alt.data or image.alt_text).strip()
+    image.caption = (form.image_caption.data or "").strip()
+    image.credit = (form.image_credit.data or "").strip()
+    image.licence_name = (form.image_licence_name.data or "").strip()
+    image.licence_url = (form.image_licence_url.data or "").strip()
+    image.source_url = (form.image_source_url.data or "").strip()
+
+
+def _save(form: PieceForm, piece: Piece | None) -> Piece | None:
+    """Validate and save the form; None when it goes back to the writer with errors."""
+    if not form.validate_on_submit():
+        return None
+    data = _piece_data(form)
+    if not _attach_upload(form, data):
+        db.session.rollback()
+        return None
+    try:
+        if piece is None:
+            return services.create_piece(current_user, data)
+        _update_image_details(form, piece)
+        return services.update_piece(piece, current_user, data)
+    except services.PieceError as exc:
+        db.session.rollback()
+        getattr(form, exc.field).errors = [exc.message]
+        return None
+
+
+def _after_save(piece: Piece) -> Response:
+    if request.form.get("action") == "preview":
+        return redirect(url_for("desk.preview", piece_id=piece.id))
+    flash("Saved.")
+    return redirect(url_for("desk.edit", piece_id=piece.id))
+
+
+@bp.route("/")
+@writer_required
+def index() -> str:
+    page = request.args.get("page", 1, type=int)
+    pieces = db.paginate(services.desk_pieces(current_user), page=page,
+                         per_page=25, error_out=False)
+    return render_template("desk/index.html", pieces=pieces,
+                           can_manage=campaign_services.can_manage(current_user))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@writer_required
+def new() -> str | Response:
+    form = PieceForm()
+    _campaign_choices(form)
+    piece = _save(form, None) if request.method == "POST" else None
+    if piece is not None:
+        return _after_save(piece)
+    return render_template("desk/edit.html", form=form, piece=None)
+
+
+@bp.route("/<int:piece_id>/edit", methods=["GET", "POST"])
+@writer_required
+def edit(piece_id: int) -> str | Response:
+    piece = _editable_piece(piece_id)
+    form = PieceForm(obj=piece if request.method == "GET" else None)
+    _campaign_choices(form)
+    if request.method == "GET":
+        form.campaign_id.data = str(piece.campaign_id or "")
+        form.topics.data = ", ".join(tag.name for tag in piece.topics)
+        form.countries.data = ", ".join(tag.name for tag in piece.countries)
+        if piece.image is not None:
+            form.image_alt.data = piece.image.alt_text
+            form.image_caption.data = piece.image.caption
+            form.image_credit.data = piece.image.credit
+            form.image_licence_name.data = piece.image.licence_name
+            form.image_licence_url.data = piece.image.licence_url
+            form.image_source_url.data = piece.image.source_url
+    elif _save(form, piece) is not None:
+        return _after_save(piece)
+    return render_template("desk/edit.html", form=form, piece=piece,
+                           publish_form=PublishForm(), confirm=ConfirmForm())
+
+
+@bp.route("/<int:piece_id>/preview")
+@writer_required
+def preview(piece_id: int) -> str:
+    piece = _editable_piece(piece_id)
+    return render_template("articles/piece.html", piece=piece, preview=True,
+                           publish_form=PublishForm(), confirm=ConfirmForm())
+
+
+@bp.route("/<int:piece_id>/publish", methods=["POST"])
+@writer_required
+def publish(piece_id: int) -> Response:
+    piece = _editable_piece(piece_id)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        flash("Give the publication time as a date and a time, or leave it empty.")
+        return redirect(url_for("desk.edit", piece_id=piece.id))
+    at = form.publish_at.data
+    when = site_to_utc(at, current_app.config["CMS_TIMEZONE"]) if at else None
+    services.publish(piece, current_user, when)
+    flash("Scheduled." if piece.is_scheduled else "Published.")
+    return redirect(url_for("desk.edit", piece_id=piece.id))
+
+
+@bp.route("/<int:piece_id>/unpublish", methods=["POST"])
+@writer_required
+def unpublish(piece_id: int) -> Response:
+    piece = _editable_piece(piece_id)
+    if ConfirmForm().validate_on_submit():
+        services.unpublish(piece, current_user)
+        flash("Unpublished: the piece is no longer on any public page or feed.")
+    return redirect(url_for("desk.edit", piece_id=piece.id))
+
+
+@bp.route("/<int:piece_id>/delete", methods=["GET", "POST"])
+@writer_required
+def delete(piece_id: int) -> str | Response:
+    piece = _editable_piece(piece_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        title = piece.title
+        services.delete_piece(piece, current_user)
+        flash(f"Deleted “{title}”.")
+        return redirect(url_for("desk.index"))
+    return render_template("desk/delete.html", piece=piece, form=form)
+
+
+# --- Campaigns (editors and admins) -----------------------------------------------------------
+
+
+def _manageable() -> None:
+    if not campaign_services.can_manage(current_user):
+        abort(403)
+
+
+@bp.route("/campaigns/")
+@writer_required
+def campaigns() -> str:
+    _manageable()
+    return render_template("desk/campaigns.html", campaigns=services.campaigns())
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@writer_required
+def campaign_edit(campaign_id: int | None = None) -> str | Response:
+    _manageable()
+    campaign = None
+    if campaign_id is not None:
+        campaign = db.session.get(Campaign, campaign_id) or abort(404)
+    form = CampaignForm(obj=campaign if request.method == "GET" else None)
+    if form.validate_on_submit():
+        data = campaign_services.CampaignData(
+            title=form.title.data or "", slug=form.slug.data or "",
+            description=form.description.data or "", attribution=form.attribution.data or "",
+            licence_name=form.licence_name.data or "", licence_url=form.licence_url.data or "",
+        )
+        try:
+            saved = campaign_services.save_campaign(current_user, data, campaign)
+        except services.PieceError as exc:
+            db.session.rollback()
+            getattr(form, exc.field).errors = [exc.message]
+        else:
+            flash("Campaign saved.")
+            return redirect(url_for("campaigns.show", slug=saved.slug))
+    return render_template("desk/campaign_edit.html", form=form, campaign=campaign)

@@ -1,0 +1,49 @@
+"""Atom feeds of published pieces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC
+
+from feedgen.feed import FeedGenerator
+from flask import url_for
+
+from cms.articles.models import Piece, PieceKind
+from cms.database import utcnow
+
+
+# Each kind of piece is shown by its own blueprint: /articles/<slug>, /interviews/<slug>.
+ENDPOINTS = {PieceKind.ARTICLE: "articles.show", PieceKind.INTERVIEW: "interviews.show"}
+
+
+def piece_url(piece: Piece, external: bool = False) -> str:
+    """The public address of a piece."""
+    return url_for(ENDPOINTS[piece.kind], slug=piece.slug, _external=external)
+
+
+def atom_feed(title: str, self_url: str, page_url: str, pieces: Iterable[Piece]) -> bytes:
+    """An Atom document for `pieces` (newest first), each entry carrying its full HTML."""
+    feed = FeedGenerator()
+    feed.id(self_url)
+    feed.title(title)
+    feed.link(href=page_url, rel="alternate")
+    feed.link(href=self_url, rel="self")
+    feed.language("en")
+    entries = list(pieces)
+    newest = max((p.updated_at for p in entries), default=utcnow())
+    feed.updated(newest.replace(tzinfo=UTC))
+    for piece in reversed(entries):  # feedgen prepends: add oldest first
+        url = piece_url(piece, external=True)
+        entry = feed.add_entry()
+        entry.id(url)
+        entry.title(piece.title)
+        entry.link(href=url, rel="alternate")
+        entry.author(name=piece.author.display_name)
+        entry.published(piece.published_at.replace(tzinfo=UTC))  # type: ignore[union-attr]
+        entry.updated(piece.updated_at.replace(tzinfo=UTC))
+        if piece.standfirst:
+            entry.summary(piece.standfirst)
+        entry.content(piece.body_html, type="html")
+        for tag in piece.tags:
+            entry.category(term=tag.slug, label=tag.name)
+    return feed.atom_str(pretty=True)

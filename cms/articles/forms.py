@@ -1,0 +1,77 @@
+"""Desk forms: field types and lengths only; the rules live in the services."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
+
+LANGUAGE_CODE = Regexp(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", message="Use a language code such as en, ru or az.")
+
+
+def split_names(text: str | None) -> list[str]:
+    """Comma-separated tag names from a text field."""
+    return [name.strip() for name in (text or "").split(",") if name.strip()]
+
+
+class PieceForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    slug = StringField(
+        "Address (slug)",
+        validators=[Optional(), Length(max=200)],
+        description="Leave empty to make one from the title.",
+    )
+    standfirst = TextAreaField("Standfirst", validators=[Length(max=2000)])
+    body_source = TextAreaField(
+        "Body",
+        validators=[Length(max=200_000)],
+        description="Markdown: ## headings, *emphasis*, [links](https://…), footnotes[^1] "
+        "with [^1]: the note at the end, and tables.",
+    )
+    campaign_id = SelectField("Campaign", coerce=str, validators=[Optional()])
+    language = StringField("Language", default="en", validators=[DataRequired(), LANGUAGE_CODE])
+    topics = StringField("Topics", validators=[Length(max=1000)], description="Separated by commas.")
+    countries = StringField("Countries", validators=[Length(max=1000)], description="Separated by commas.")
+    comments_open = BooleanField("Comments open", default=True)
+
+    image = FileField("Lead image", description="JPEG, PNG, WebP or GIF.")
+    image_alt = StringField("Alternative text", validators=[Length(max=500)])
+    image_caption = StringField("Caption", validators=[Length(max=500)])
+    image_credit = StringField("Credit", validators=[Length(max=200)])
+    image_licence_name = StringField("Licence", validators=[Length(max=100)], description="For example CC BY-SA 3.0.")
+    image_licence_url = URLField("Licence address", validators=[Optional(), URL(), Length(max=500)])
+    image_source_url = URLField("Source address", validators=[Optional(), URL(), Length(max=500)])
+    remove_image = BooleanField("Remove the lead image")
+
+
+class PublishForm(FlaskForm):
+    publish_at = DateTimeLocalField(
+        "Publish at",
+        validators=[Optional()],
+        description="Leave empty to publish now; a later time schedules the piece.",
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A POST with nothing but its CSRF token: publish, unpublish, delete."""
+
+
+class CampaignForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    slug = StringField("Address (slug)", validators=[Optional(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Length(max=5000)])
+    attribution = StringField(
+        "Attribution line",
+        validators=[Length(max=500)],
+        description="Shown under every piece, e.g. “This article is part of the X campaign, financed by Y.”",
+    )
+    licence_name = StringField("Default licence", validators=[Length(max=100)])
+    licence_url = URLField("Licence address", validators=[Optional(), URL(), Length(max=500)])

@@ -1,0 +1,115 @@
+"""Configuration: defaults, then CMS_* environment variables, then the mapping passed in."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# Every setting the CMS reads, with its default. The environment variable of a
+# setting is its name with a CMS_ prefix where it has none already (SECRET_KEY is
+# set by CMS_SECRET_KEY); CMS_DATABASE_URL sets SQLALCHEMY_DATABASE_URI.
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": None,  # None: generated once into the instance folder
+    "SQLALCHEMY_DATABASE_URI": None,  # None: SQLite file in the instance folder
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+    "CMS_SITE_NAME": "Campaign CMS",
+    "CMS_TIMEZONE": "UTC",
+    "CMS_PAGE_SIZE": 10,
+    "CMS_FEED_SIZE": 20,
+    "CMS_MAX_IMAGE_BYTES": 8 * 1024 * 1024,
+    "CMS_IMAGE_MAX_DIMENSION": 1600,
+    "CMS_SQLITE_BUSY_TIMEOUT_MS": 5000,
+}
+
+# Environment names that differ from "CMS_" + the setting's name.
+ENV_ALIASES = {
+    "CMS_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "CMS_MAX_CONTENT_LENGTH": "MAX_CONTENT_LENGTH",
+    "CMS_SESSION_LIFETIME": "PERMANENT_SESSION_LIFETIME",
+}
+
+
+def env_name(key: str) -> str:
+    """The environment variable that sets a configuration key."""
+    for env, target in ENV_ALIASES.items():
+        if target == key:
+            return env
+    return key if key.startswith("CMS_") else f"CMS_{key}"
+
+
+# Types of the settings whose default is None.
+TYPES: dict[str, type] = {}
+
+
+def _coerce(key: str, raw: str) -> Any:
+    default = DEFAULTS.get(key)
+    kind = TYPES.get(key, type(default))
+    if kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ValueError(f"{env_name(key)} must be a whole number, not {raw!r}") from exc
+    return raw
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Settings given as CMS_* environment variables, typed like their defaults."""
+    found: dict[str, Any] = {}
+    for key in DEFAULTS:
+        name = env_name(key)
+        if name in environ and environ[name] != "":
+            found[key] = _coerce(key, environ[name])
+    return found
+
+
+def normalize_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs given without a driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Read the secret key kept in the instance folder, creating it on first use."""
+    path = Path(instance_path) / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker won the race: use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def resolve(values: dict[str, Any], instance_path: str) -> dict[str, Any]:
+    """Fill the settings whose defaults depend on the instance folder."""
+    if not values.get("SECRET_KEY"):
+        values["SECRET_KEY"] = instance_secret_key(instance_path)
+    url = values.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        url = "sqlite:///" + str(Path(instance_path) / "cms.sqlite3")
+    values["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(url)
+    return values
+
+
+def load(config: Mapping[str, Any] | None, environ: Mapping[str, str]) -> dict[str, Any]:
+    """Defaults, overridden by the environment, overridden by the mapping passed in."""
+    values = dict(DEFAULTS)
+    values.update(from_environment(environ))
+    values.update(config or {})
+    return values

@@ -1,0 +1,145 @@
+"""`flask demo`: a demo campaign, articles and accounts, loaded once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import BytesIO
+
+import click
+from PIL import Image as PILImage
+from PIL import ImageDraw
+
+from cms.accounts import services as accounts
+from cms.accounts.models import Role, User
+from cms.articles import services as pieces
+from cms.articles.images import store_image
+from cms.campaigns import services as campaigns
+from cms.database import utcnow
+from cms.extensions import db
+
+CAMPAIGN_SLUG = "internet-rights-are-human-rights"
+
+# Demo accounts for a local try-out only: never load the demo on a public site.
+ACCOUNTS = [
+    ("admin@example.org", "Ada Admin", Role.ADMIN, "demo-admin-password"),
+    ("editor@example.org", "Edda Editor", Role.EDITOR, "demo-editor-password"),
+    ("writer@example.org", "Wren Writer", Role.WRITER, "demo-writer-password"),
+    ("moderator@example.org", "Mo Moderator", Role.MODERATOR, "demo-moderator-password"),
+]
+
+ARTICLES = [
+    {
+        "title": "Why a blocked website is a human-rights question",
+        "standfirst": "When a government switches off a news site, it silences readers as well "
+        "as writers.",
+        "topics": ["Freedom of expression", "Censorship"],
+        "countries": ["Azerbaijan"],
+        "body": (
+            "The right to seek and receive information is written into Article 19 of the "
+            "Universal Declaration of Human Rights.[^1] It does not stop at the border of a "
+            "newspaper's printing press, and it does not stop at a router either.\n\n"
+            "## What blocking does\n\n"
+            "A blocked site keeps publishing, but its readers must learn to use circumvention "
+            "tools, and many never do. Those who do are often the readers most at risk.\n\n"
+            "## What readers can do\n\n"
+            "* keep a copy of the pages that matter to you;\n"
+            "* subscribe to the feed, which travels more easily than a web page;\n"
+            "* tell others where the mirrors are.\n\n"
+            "[^1]: Universal Declaration of Human Rights, Article 19: \"Everyone has the right "
+            "to freedom of opinion and expression; this right includes freedom to hold opinions "
+            "without interference and to seek, receive and impart information and ideas "
+            "through any media and regardless of frontiers.\""
+        ),
+    },
+    {
+        "title": "A year of digital security trainings in the South Caucasus",
+        "standfirst": "Forty workshops, three languages, one lesson: security is a habit, "
+        "not a tool.",
+        "topics": ["Digital security"],
+        "countries": ["Armenia", "Georgia"],
+        "image": True,
+        "body": (
+            "Over twelve months our trainers met journalists, lawyers and activists in small "
+            "groups. Each workshop began with the same question: *who would want to read your "
+            "messages, and what could they do with them?*\n\n"
+            "| Workshops | Participants | Languages |\n|---|---|---|\n| 40 | 612 | 3 |\n\n"
+            "The answers shaped everything else: which apps to install, which to remove, and "
+            "when to leave the phone at home."
+        ),
+    },
+    {
+        "title": "Свобода слова в сети — тоже свобода слова",
+        "standfirst": "Права человека не заканчиваются там, где начинается интернет.",
+        "language": "ru",
+        "topics": ["Freedom of expression"],
+        "countries": ["Russia"],
+        "body": (
+            "Когда блогера задерживают за пост, это такое же нарушение свободы слова, как "
+            "закрытие газеты. Международные стандарты не делают различия между печатным "
+            "словом и словом, опубликованным в сети.\n\n"
+            "Мы собираем истории людей, которые продолжают писать, несмотря на давление."
+        ),
+    },
+]
+
+
+def _demo_image() -> BytesIO:
+    """A small generated picture, so the demo needs no file from anywhere."""
+    picture = PILImage.new("RGB", (960, 540), (32, 74, 135))
+    draw = ImageDraw.Draw(picture)
+    for step in range(0, 960, 60):
+        draw.line([(step, 540), (step + 270, 0)], fill=(250, 200, 60), width=6)
+    out = BytesIO()
+    picture.save(out, format="PNG")
+    out.seek(0)
+    return out
+
+
+def load_demo() -> bool:
+    """Create the demo content; False when it is already there (nothing changes)."""
+    if campaigns.by_slug(CAMPAIGN_SLUG) is not None:
+        return False
+    users: dict[Role, User] = {}
+    for email, name, role, password in ACCOUNTS:
+        users[role] = accounts.find_by_email(email) or accounts.create_user(email, name, role, password)
+    campaign = campaigns.save_campaign(users[Role.EDITOR], campaigns.CampaignData(
+        title="Internet rights are human rights",
+        slug=CAMPAIGN_SLUG,
+        description="Articles and interviews about the people who defend free expression, "
+        "privacy and access to information online.",
+        attribution="This article is part of the Internet rights are human rights campaign, "
+        "financed by the Demo Foundation for Open Societies.",
+        licence_name="CC BY-SA 3.0",
+        licence_url="https://creativecommons.org/licenses/by-sa/3.0/",
+    ))
+    now = utcnow()
+    for age, spec in enumerate(ARTICLES):
+        data = pieces.PieceData(
+            title=spec["title"], standfirst=spec["standfirst"], body_source=spec["body"],
+            language=spec.get("language", "en"), campaign_id=campaign.id,
+            topics=spec["topics"], countries=spec["countries"],
+        )
+        if spec.get("image"):
+            data.image = store_image(
+                _demo_image(),
+                alt_text="Yellow diagonal lines on a blue background",
+                caption="Workshop materials, drawn for this demo.",
+                credit="Demo Foundation",
+                licence_name="CC BY-SA 3.0",
+                licence_url="https://creativecommons.org/licenses/by-sa/3.0/",
+            )
+        piece = pieces.create_piece(users[Role.WRITER], data)
+        pieces.publish(piece, users[Role.WRITER], now - timedelta(days=3 * (len(ARTICLES) - age)))
+    return True
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demo campaign, articles and accounts (once; again changes nothing)."""
+    if load_demo():
+        click.echo(f"demo content loaded: campaign /campaigns/{CAMPAIGN_SLUG}")
+    else:
+        click.echo("demo content already loaded: nothing changed")
+    click.echo("demo accounts (for trying the site locally; never on a public site):")
+    for email, _name, role, password in ACCOUNTS:
+        click.echo(f"  {role:<10} {email:<24} password: {password}")

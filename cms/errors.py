@@ -1,0 +1,48 @@
+"""Friendly error pages: the status, what it means, and a way back."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from cms.extensions import db
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Go back, check what you sent and try again."),
+    403: ("Not allowed", "Your account may not open this page."),
+    404: ("Page not found", "There is no page at this address. It may have been moved or unpublished."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    413: ("Too large", "What you sent is larger than this site accepts. Send something smaller."),
+    429: ("Too many requests", "You have sent too many requests in a short time. Please wait and try again."),
+    500: ("Something went wrong", "The site could not answer because of an error on our side. It has been logged."),
+}
+
+
+def render_error(status: int, detail: str | None = None) -> tuple[str, int]:
+    title, message = MESSAGES.get(status, (f"Error {status}", "The request could not be answered."))
+    return render_template("errors/error.html", status=status, title=title,
+                           message=detail or message), status
+
+
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    detail = None
+    if error.code == 429 and error.description:
+        detail = error.description
+    return render_error(error.code or 500, detail)
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    return render_error(400, "The form had expired or was not sent from this site. "
+                             "Go back, reload the page and send it again.")
+
+
+def _server_error(error: InternalServerError) -> tuple[str, int]:
+    db.session.rollback()
+    return render_error(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(InternalServerError, _server_error)
+    app.register_error_handler(HTTPException, _http_error)
