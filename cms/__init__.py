@@ -42,7 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from cms import errors, security, templating
+    from cms import errors, models, security, templating  # noqa: F401 (models: every table)
     from cms.accounts import cli as accounts_cli
     from cms.accounts.views import bp as accounts_bp
     from cms.articles.desk import bp as desk_bp

@@ -1,0 +1,12 @@
+"""Every model, imported once so the metadata (and Alembic) knows every table."""
+
+from cms.accounts.models import User
+from cms.articles.models import Image, Piece, Tag
+from cms.campaigns.models import Campaign
+from cms.comments.models import Comment, ModerationEvent, SiteSetting
+from cms.interviews.models import Participant, Turn
+
+__all__ = [
+    "Campaign", "Comment", "Image", "ModerationEvent", "Participant", "Piece", "SiteSetting",
+    "Tag", "Turn", "User",
+]
