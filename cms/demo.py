@@ -6,6 +6,7 @@ from datetime import timedelta
 from io import BytesIO
 
 import click
+from flask.cli import with_appcontext
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
@@ -134,6 +135,7 @@ def load_demo() -> bool:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load the demo campaign, articles and accounts (once; again changes nothing)."""
     if load_demo():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from cms.accounts import services
@@ -14,9 +15,7 @@ from cms.extensions import db
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
 
-@click.group()
-def users() -> None:
-    """Manage user accounts."""
+users = AppGroup("users", help="Manage user accounts.")
 
 
 def _user_or_exit(email: str) -> User:

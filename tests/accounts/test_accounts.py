@@ -1,0 +1,110 @@
+"""Accounts: the users CLI, password rules, login and logout."""
+
+import pytest
+from sqlalchemy import select
+
+from cms.accounts import services
+from cms.accounts.models import Role, User
+from cms.extensions import db
+from tests.conftest import PASSWORD
+
+
+def test_users_create_reads_the_password_from_standard_input(runner, app):
+    result = runner.invoke(
+        args=["users", "create", "Nina@Example.org", "--name", "Nina Writer", "--role", "writer",
+              "--password-stdin"],
+        input="a long enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == "created: nina@example.org (writer)\n"
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        assert user.display_name == "Nina Writer"
+        assert user.role == Role.WRITER
+        assert user.password_hash != "a long enough password"
+        assert user.check_password("a long enough password")
+
+
+def test_users_create_refuses_a_short_password_and_a_duplicate(runner, make_user):
+    short = runner.invoke(args=["users", "create", "a@example.org", "--name", "A", "--role",
+                                "editor", "--password-stdin"], input="short\n")
+    assert short.exit_code == 1
+    assert "at least 12 characters" in short.output
+    make_user(Role.WRITER, email="taken@example.org")
+    again = runner.invoke(args=["users", "create", "TAKEN@example.org", "--name", "B", "--role",
+                                "writer", "--password-stdin"], input=PASSWORD + "\n")
+    assert again.exit_code == 1
+    assert "already exists" in again.output
+
+
+def test_users_create_without_password_stdin_is_a_usage_error(runner):
+    result = runner.invoke(args=["users", "create", "a@example.org", "--name", "A", "--role", "writer"])
+    assert result.exit_code == 2
+    assert "--password-stdin" in result.output
+
+
+def test_users_list_set_role_and_disable(runner, make_user, app):
+    make_user(Role.WRITER, email="w@example.org", name="Wendy")
+    assert runner.invoke(args=["users", "set-role", "w@example.org", "editor"]).output == (
+        "w@example.org: editor\n")
+    assert runner.invoke(args=["users", "disable", "w@example.org"]).output == "w@example.org: disabled\n"
+    listing = runner.invoke(args=["users", "list"]).output
+    assert listing == "w@example.org\tWendy\teditor\tdisabled\n"
+    missing = runner.invoke(args=["users", "disable", "nobody@example.org"])
+    assert missing.exit_code == 1 and "No user with the email nobody@example.org" in missing.output
+
+
+def test_password_must_not_be_the_email(ctx):
+    with pytest.raises(services.AccountError, match="must not be the email"):
+        services.create_user("longaddress@example.org", "X", Role.WRITER, "LongAddress@example.org")
+
+
+def test_login_then_logout_by_post(client, auth, make_user):
+    writer = make_user(Role.WRITER)
+    response = auth.login(writer)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/desk/"
+    assert "My pieces" in client.get("/desk/").get_data(as_text=True)
+    assert client.get("/logout").status_code == 405  # logging out changes state: POST only
+    assert auth.logout().status_code == 302
+    assert client.get("/desk/").status_code == 302
+
+
+def test_login_error_does_not_say_which_part_was_wrong(client, auth, make_user):
+    writer = make_user(Role.WRITER)
+    wrong_password = auth.login(writer, "not the password at all").get_data(as_text=True)
+    unknown_user = auth.login("nobody@example.org").get_data(as_text=True)
+    assert "Unknown email or wrong password." in wrong_password
+    assert "Unknown email or wrong password." in unknown_user
+    assert f'value="{writer.email}"' in wrong_password  # what was typed comes back
+
+
+def test_a_disabled_user_cannot_log_in_and_loses_the_session(client, auth, make_user, app):
+    writer = make_user(Role.WRITER)
+    auth.login(writer)
+    assert client.get("/desk/").status_code == 200
+    with app.app_context():
+        services.disable(db.session.get(User, writer.id))
+    assert client.get("/desk/").status_code == 302
+    assert "Unknown email or wrong password." in auth.login(writer).get_data(as_text=True)
+
+
+def test_login_follows_only_local_next_addresses(client, make_user):
+    writer = make_user(Role.WRITER)
+    data = {"email": writer.email, "password": PASSWORD}
+    outside = client.post("/login?next=https://evil.example/", data=data)
+    assert outside.headers["Location"] == "/desk/"
+    client.post("/logout")
+    inside = client.post("/login?next=/desk/new", data=data)
+    assert inside.headers["Location"] == "/desk/new"
+
+
+def test_login_renews_the_session(client, make_user):
+    writer = make_user(Role.WRITER)
+    client.get("/login")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    client.post("/login", data={"email": writer.email, "password": PASSWORD})
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"] == str(writer.id)
