@@ -16,6 +16,8 @@ from cms.extensions import db
 from cms.textformat import markdown_to_html
 
 SLUG_MAX = 200
+# Letters the transliteration table does not know (Azerbaijani schwa).
+SLUG_REPLACEMENTS = [["Ə", "A"], ["ə", "a"]]
 
 
 class PermissionDenied(Exception):
@@ -73,7 +75,8 @@ def require_edit(piece: Piece, user: User | None) -> None:
 
 def make_slug(text: str) -> str:
     """A URL slug from any script: 'Свобода слова' -> 'svoboda-slova'."""
-    return slugify(text, max_length=SLUG_MAX, word_boundary=True) or "piece"
+    return slugify(text, max_length=SLUG_MAX, word_boundary=True,
+                   replacements=SLUG_REPLACEMENTS) or "piece"
 
 
 def unique_slug(base: str, model: type[Piece] | type[Campaign] | type[Tag] = Piece,
