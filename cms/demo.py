@@ -16,7 +16,6 @@ from cms.articles import services as pieces
 from cms.articles.images import store_image
 from cms.campaigns import services as campaigns
 from cms.database import utcnow
-from cms.extensions import db
 
 CAMPAIGN_SLUG = "internet-rights-are-human-rights"
 

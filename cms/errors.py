@@ -15,7 +15,8 @@ MESSAGES = {
     405: ("Method not allowed", "This address does not accept that kind of request."),
     413: ("Too large", "What you sent is larger than this site accepts. Send something smaller."),
     429: ("Too many requests", "You have sent too many requests in a short time. Please wait and try again."),
-    500: ("Something went wrong", "The site could not answer because of an error on our side. It has been logged."),
+    500: ("Something went wrong",
+          "The site could not answer because of an error on our side. It has been logged."),
 }
 
 

@@ -16,7 +16,7 @@ from cms.articles.images import ImageError, store_image
 from cms.articles.models import Piece
 from cms.campaigns import services as campaign_services
 from cms.campaigns.models import Campaign
-from cms.database import site_to_utc
+from cms.database import site_to_utc, utcnow
 from cms.extensions import db
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -172,7 +172,8 @@ def edit(piece_id: int) -> str | Response:
 @writer_required
 def preview(piece_id: int) -> str:
     piece = _editable_piece(piece_id)
-    return render_template("articles/piece.html", piece=piece, preview=True,
+    # A draft has no date yet: show the one it would get if published now.
+    return render_template("articles/piece.html", piece=piece, preview=True, preview_date=utcnow(),
                            publish_form=PublishForm(), confirm=ConfirmForm())
 
 

@@ -11,7 +11,6 @@ from flask import url_for
 from cms.articles.models import Piece, PieceKind
 from cms.database import utcnow
 
-
 # Each kind of piece is shown by its own blueprint: /articles/<slug>, /interviews/<slug>.
 ENDPOINTS = {PieceKind.ARTICLE: "articles.show", PieceKind.INTERVIEW: "interviews.show"}
 

@@ -14,7 +14,9 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
-LANGUAGE_CODE = Regexp(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", message="Use a language code such as en, ru or az.")
+LANGUAGE_CODE = Regexp(
+    r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", message="Use a language code such as en, ru or az."
+)
 
 
 def split_names(text: str | None) -> list[str]:
@@ -46,7 +48,9 @@ class PieceForm(FlaskForm):
     image_alt = StringField("Alternative text", validators=[Length(max=500)])
     image_caption = StringField("Caption", validators=[Length(max=500)])
     image_credit = StringField("Credit", validators=[Length(max=200)])
-    image_licence_name = StringField("Licence", validators=[Length(max=100)], description="For example CC BY-SA 3.0.")
+    image_licence_name = StringField(
+        "Licence", validators=[Length(max=100)], description="For example CC BY-SA 3.0."
+    )
     image_licence_url = URLField("Licence address", validators=[Optional(), URL(), Length(max=500)])
     image_source_url = URLField("Source address", validators=[Optional(), URL(), Length(max=500)])
     remove_image = BooleanField("Remove the lead image")
