@@ -18,7 +18,7 @@ install: $(BIN)/activate
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	CMS_BIND=127.0.0.1:$(PORT) $(BIN)/gunicorn -c python:cms.gunicorn_conf wsgi:app
 
 # The suite on SQLite; again on PostgreSQL when CMS_TEST_POSTGRES_URL names a server.
 test: install

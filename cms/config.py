@@ -26,6 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "CMS_MAX_IMAGE_BYTES": 8 * 1024 * 1024,
     "CMS_IMAGE_MAX_DIMENSION": 1600,
     "CMS_SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # Served over HTTPS: HSTS, and the session cookie Secure with the __Host- prefix.
+    "CMS_HTTPS": False,
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
+    "CMS_TRUSTED_PROXIES": 0,
 }
 
 # Environment names that differ from "CMS_" + the setting's name.

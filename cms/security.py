@@ -1,8 +1,9 @@
-"""Response headers that keep readers private and pages unframeable."""
+"""Response headers, cookies and proxies: keep readers private and pages unframeable."""
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -15,9 +16,11 @@ CSP = "; ".join([
     "frame-ancestors 'none'",
     "form-action 'self'",
 ])
+PERMISSIONS = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+HSTS = "max-age=31536000; includeSubDomains"
 
-# Pages that show unpublished work or comments awaiting moderation.
-PRIVATE_PREFIXES = ("/desk", "/moderation", "/login")
+# Pages that show unpublished work, accounts or comments awaiting moderation.
+PRIVATE_PREFIXES = ("/desk", "/moderation", "/login", "/admin")
 
 
 def _headers(response: Response) -> Response:
@@ -25,8 +28,7 @@ def _headers(response: Response) -> Response:
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy",
-                       "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+    headers.setdefault("Permissions-Policy", PERMISSIONS)
     headers.setdefault("X-Frame-Options", "DENY")
     if request.path.startswith(PRIVATE_PREFIXES):
         headers["Cache-Control"] = "private, no-store"
@@ -34,5 +36,23 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def _hsts(response: Response) -> Response:
+    response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.after_request(_headers)
+    if app.config["CMS_HTTPS"]:
+        app.config.update(
+            SESSION_COOKIE_SECURE=True,
+            SESSION_COOKIE_NAME="__Host-session",  # Secure, Path=/, no Domain: this host only
+            SESSION_COOKIE_PATH="/",
+            SESSION_COOKIE_DOMAIN=None,
+            PREFERRED_URL_SCHEME="https",
+        )
+        app.after_request(_hsts)
+    hops = app.config["CMS_TRUSTED_PROXIES"]
+    if hops > 0:
+        # Without this, X-Forwarded-* are ignored: nobody can forge an address to dodge limits.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
