@@ -10,8 +10,9 @@ from typing import Any
 from flask import Flask
 
 from cms import config as settings
+from cms import pagecache
 from cms.database import engine_options
-from cms.extensions import csrf, db, login_manager, migrate
+from cms.extensions import compress, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    pagecache.init_app(app)  # before the compressor: pages are cached compressed
+    compress.init_app(app)
 
     from cms import errors, models, security, templating  # noqa: F401 (models: every table)
     from cms.accounts import cli as accounts_cli

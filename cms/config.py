@@ -26,6 +26,14 @@ DEFAULTS: dict[str, Any] = {
     "CMS_MAX_IMAGE_BYTES": 8 * 1024 * 1024,
     "CMS_IMAGE_MAX_DIMENSION": 1600,
     "CMS_SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # Anonymous pages kept in the response cache at most this long (0: no cache).
+    "CMS_PAGE_CACHE_SECONDS": 300,
+    # Redis shared by every app server: rate limits, page cache. None: in-process memory.
+    "CMS_REDIS_URL": None,
+    "COMPRESS_ALGORITHM": ["gzip"],
+    "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/atom+xml", "image/svg+xml",
+                           "application/json"],
+    "COMPRESS_MIN_SIZE": 500,
     # Served over HTTPS: HSTS, and the session cookie Secure with the __Host- prefix.
     "CMS_HTTPS": False,
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.

@@ -1,5 +1,7 @@
 """Flask extensions, created once here and bound to the app in create_app."""
 
+from flask_caching import Cache
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -19,4 +21,6 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 # Batch mode lets SQLite alter tables (it copies them); compare_type catches type changes.
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
+cache = Cache()
+compress = Compress()
 login_manager = LoginManager()

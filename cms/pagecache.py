@@ -1,0 +1,153 @@
+"""Anonymous readers share one cached copy of each page, revalidated by ETag.
+
+A page is cached only for a request without a session cookie, and only when the
+response sets no cookie, so nothing personal is ever stored or served from here.
+Every database commit that changes content bumps a generation number that is
+part of every key: after a publish, an edit or a moderation action the next
+reader gets a fresh page, whichever worker answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from cms.extensions import cache
+
+CACHED_MIMETYPES = {"text/html", "application/atom+xml"}
+UNCACHED_PREFIXES = ("/static/", "/media/", "/desk", "/moderation", "/login", "/logout",
+                     "/admin", "/healthz")
+GENERATION_KEY = "cms:page-generation"
+
+
+# --- The generation: shared by every worker ----------------------------------------------------
+
+
+def _generation_file() -> Path:
+    return Path(current_app.instance_path) / "page-generation"
+
+
+def current_generation() -> str:
+    """Redis: a counter; one machine: the modification time of a file in the instance folder."""
+    if current_app.config.get("CMS_REDIS_URL"):
+        return str(cache.get(GENERATION_KEY) or 0)
+    try:
+        return str(_generation_file().stat().st_mtime_ns)
+    except FileNotFoundError:
+        return "0"
+
+
+def bump_generation() -> None:
+    if current_app.config.get("CMS_REDIS_URL"):
+        cache.cache.inc(GENERATION_KEY)  # atomic INCR on Redis
+        return
+    path = _generation_file()
+    path.touch()
+    now = time.time_ns()
+    previous = path.stat().st_mtime_ns
+    stamp = max(now, previous + 1)
+    os.utime(path, ns=(stamp, stamp))
+
+
+def _changes_public_content(session: Session) -> bool:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        affects = getattr(obj, "affects_public_pages", None)
+        if affects is None or affects():
+            return True
+    return False
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_changes(session: Session, _context: Any) -> None:
+    if _changes_public_content(session):
+        session.info["pagecache_dirty"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _invalidate(session: Session) -> None:
+    if session.info.pop("pagecache_dirty", False):
+        try:
+            bump_generation()
+        except Exception:  # a stale page for a few minutes beats a failed write
+            current_app.logger.exception("page cache: could not bump the generation")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop("pagecache_dirty", None)
+
+
+# --- Serving from and storing into the cache ----------------------------------------------------
+
+
+def _cacheable_request() -> bool:
+    return (
+        request.method in {"GET", "HEAD"}
+        and current_app.config["CMS_PAGE_CACHE_SECONDS"] > 0
+        and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
+        and not request.path.startswith(UNCACHED_PREFIXES)
+    )
+
+
+def _key() -> str:
+    encoding = "gzip" if "gzip" in request.headers.get("Accept-Encoding", "") else "identity"
+    return f"cms:page:{current_generation()}:{encoding}:{request.full_path}"
+
+
+def _serve_cached() -> Response | None:
+    if not _cacheable_request():
+        return None
+    g.page_cache_key = key = _key()
+    stored = cache.get(key)
+    if stored is None:
+        return None
+    body, headers = stored
+    g.page_cache_hit = True
+    response = Response(body, headers=headers)
+    return response.make_conditional(request)
+
+
+def _store(response: Response) -> Response:
+    key = g.pop("page_cache_key", None)
+    if g.pop("page_cache_hit", False):
+        return response
+    if (
+        key is None
+        or response.status_code != 200
+        or response.mimetype not in CACHED_MIMETYPES
+        or response.direct_passthrough
+        or "Set-Cookie" in response.headers
+    ):
+        return response
+    response.headers["Cache-Control"] = "public, no-cache"  # keep it, but ask us first
+    response.vary.add("Cookie")  # a logged-in user's copy differs: shared caches must not mix them
+    response.add_etag()
+    kept = {name: value for name, value in response.headers.items()
+            if name in {"Content-Type", "Content-Encoding", "Cache-Control", "ETag", "Vary"}}
+    cache.set(key, (response.get_data(), kept))
+    return response.make_conditional(request)
+
+
+def init_app(app: Flask) -> None:
+    """Register before the compressor so that pages are stored compressed."""
+    redis_url = app.config.get("CMS_REDIS_URL")
+    # One site, one prefix: app servers of a site share it, two sites on one Redis do not.
+    site = hashlib.sha256(
+        (app.config["SECRET_KEY"] + app.config["SQLALCHEMY_DATABASE_URI"]).encode()
+    ).hexdigest()[:12]
+    cache.init_app(app, config={
+        "CACHE_KEY_PREFIX": f"cms:{site}:",
+        "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
+        "CACHE_REDIS_URL": redis_url,
+        "CACHE_DEFAULT_TIMEOUT": app.config["CMS_PAGE_CACHE_SECONDS"],
+        "CACHE_THRESHOLD": 2000,
+    })
+    app.before_request(_serve_cached)
+    app.after_request(_store)
