@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from cms.extensions import cache
 
 CACHED_MIMETYPES = {"text/html", "application/atom+xml"}
-UNCACHED_PREFIXES = ("/static/", "/media/", "/desk", "/moderation", "/login", "/logout",
+# Search is left out: each query is its own page, and what readers search for is theirs.
+UNCACHED_PREFIXES = ("/static/", "/media/", "/desk", "/moderation", "/login", "/logout", "/search",
                      "/admin", "/healthz")
 GENERATION_KEY = "cms:page-generation"
 
