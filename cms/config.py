@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "CMS_MAX_IMAGE_BYTES": 8 * 1024 * 1024,
     "CMS_IMAGE_MAX_DIMENSION": 1600,
     "CMS_SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # werkzeug's password hash method; scrypt is slow on purpose.
+    "CMS_PASSWORD_HASH_METHOD": "scrypt",
     # Anonymous pages kept in the response cache at most this long (0: no cache).
     "CMS_PAGE_CACHE_SECONDS": 300,
     # Redis shared by every app server: rate limits, page cache. None: in-process memory.
@@ -34,6 +36,21 @@ DEFAULTS: dict[str, Any] = {
     "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/atom+xml", "image/svg+xml",
                            "application/json"],
     "COMPRESS_MIN_SIZE": 500,
+    # Comments: a form sent back sooner than this after it was served goes to spam.
+    "CMS_COMMENT_MIN_SECONDS": 3,
+    # How long the anonymous comment form's signed token stays valid (beyond any page cache).
+    "CMS_COMMENT_FORM_MAX_AGE": 24 * 3600,
+    "CMS_COMMENT_RATE_PER_MINUTE": 5,
+    "CMS_COMMENT_RATE_PER_DAY": 30,
+    # Comments close automatically this many days after publishing (None: never).
+    "CMS_COMMENTS_CLOSE_AFTER_DAYS": None,
+    # E-mail to moderators when a new comment waits: off while CMS_MAIL_SERVER is unset.
+    "CMS_MAIL_SERVER": None,
+    "CMS_MAIL_PORT": 25,
+    "CMS_MAIL_USE_TLS": False,
+    "CMS_MAIL_USERNAME": None,
+    "CMS_MAIL_PASSWORD": None,
+    "CMS_MAIL_SENDER": None,
     # Served over HTTPS: HSTS, and the session cookie Secure with the __Host- prefix.
     "CMS_HTTPS": False,
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
@@ -57,7 +74,9 @@ def env_name(key: str) -> str:
 
 
 # Types of the settings whose default is None.
-TYPES: dict[str, type] = {}
+TYPES: dict[str, type] = {
+    "CMS_COMMENTS_CLOSE_AFTER_DAYS": int,
+}
 
 
 def _coerce(key: str, raw: str) -> Any:

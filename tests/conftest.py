@@ -59,6 +59,7 @@ def base_config(instance: Path, database_url: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "CMS_INSTANCE_PATH": str(instance),
         "WTF_CSRF_ENABLED": False,
+        "CMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashes: tests make many users
         "SERVER_NAME": None,
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -74,6 +75,10 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-@cache
 def _dummy_hash() -> str:
-    return generate_password_hash("not a real password")
+    return _dummy_hash_for(current_app.config["CMS_PASSWORD_HASH_METHOD"])
+
+
+@cache
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash("not a real password", method=method)
