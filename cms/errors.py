@@ -28,8 +28,8 @@ def render_error(status: int, detail: str | None = None) -> tuple[str, int]:
 
 def _http_error(error: HTTPException) -> tuple[str, int]:
     detail = None
-    if error.code == 429 and error.description:
-        detail = error.description
+    if error.code in {400, 429} and error.description != type(error).description:
+        detail = error.description  # a message written for this case
     return render_error(error.code or 500, detail)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from cms.forms import CONTROL_CHARACTERS
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -21,6 +23,15 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 # Pages that show unpublished work, accounts or comments awaiting moderation.
 PRIVATE_PREFIXES = ("/desk", "/moderation", "/login", "/admin")
+
+
+def _refuse_control_characters() -> None:
+    """A NUL or other control character in the address is never a real request."""
+    if CONTROL_CHARACTERS.search(request.path) or any(
+        CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS.search(value)
+        for key, value in request.args.items(multi=True)
+    ):
+        abort(400, "The address contains characters this site does not accept.")
 
 
 def _headers(response: Response) -> Response:
@@ -42,6 +53,7 @@ def _hsts(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_control_characters)
     app.after_request(_headers)
     if app.config["CMS_HTTPS"]:
         app.config.update(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -14,6 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
+from cms.forms import Form
+
 LANGUAGE_CODE = Regexp(
     r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", message="Use a language code such as en, ru or az."
 )
@@ -24,7 +25,7 @@ def split_names(text: str | None) -> list[str]:
     return [name.strip() for name in (text or "").split(",") if name.strip()]
 
 
-class PieceForm(FlaskForm):
+class PieceForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     slug = StringField(
         "Address (slug)",
@@ -56,7 +57,7 @@ class PieceForm(FlaskForm):
     remove_image = BooleanField("Remove the lead image")
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     publish_at = DateTimeLocalField(
         "Publish at",
         validators=[Optional()],
@@ -64,11 +65,11 @@ class PublishForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A POST with nothing but its CSRF token: publish, unpublish, delete."""
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     slug = StringField("Address (slug)", validators=[Optional(), Length(max=200)])
     description = TextAreaField("Description", validators=[Length(max=5000)])
