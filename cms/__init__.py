@@ -53,16 +53,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from cms.campaigns.views import bp as campaigns_bp
     from cms.demo import demo_command
     from cms.health import bp as health_bp
+    from cms.interviews import cli as interviews_cli
+    from cms.interviews.desk import bp as interview_desk_bp
+    from cms.interviews.views import bp as interviews_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(articles_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(interviews_bp)
+    app.register_blueprint(interview_desk_bp)
 
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     app.cli.add_command(accounts_cli.users)
     app.cli.add_command(demo_command)
+    app.cli.add_command(interviews_cli.interviews)
     return app

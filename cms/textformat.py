@@ -7,6 +7,7 @@ change.
 
 from __future__ import annotations
 
+import secrets
 from functools import partial
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
@@ -103,3 +104,45 @@ def markdown_to_html(source: str) -> str:
 def normalize_newlines(text: str) -> str:
     """CRLF and CR count as LF."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- Interviews: introduction and turns rendered as one document -------------------------
+
+
+def _footnote_definitions(footnotes: list[tuple[str, str]]) -> str:
+    """`[^label]: text` blocks; further paragraphs of a note indented, as Markdown expects."""
+    blocks = []
+    for label, text in footnotes:
+        first, *rest = normalize_newlines(text).split("\n\n")
+        indented = ["\n".join("    " + line for line in part.split("\n")) for part in rest]
+        blocks.append("\n\n".join([f"[^{label}]: {first}", *indented]))
+    return "\n\n".join(blocks)
+
+
+def interview_to_html(parts: list[str], footnotes: list[tuple[str, str]]) -> tuple[list[str], str]:
+    """Render the parts of an interview (introduction, then each turn) as one Markdown
+    document, so footnote references in any turn link to the notes at the end.
+
+    Returns the sanitized HTML of each part and of the footnotes block ("" without notes).
+    """
+    marker = f"interview-part-{secrets.token_hex(8)}"
+    source = f"\n\n{marker}\n\n".join(normalize_newlines(part) for part in parts)
+    source += "\n\n" + _footnote_definitions(footnotes)
+    configs = {"footnotes": {"BACKLINK_TITLE": "Back to the text"}}
+    renderer = markdown.Markdown(
+        extensions=["footnotes", "tables", "sane_lists", _DemoteHeadingsExtension()],
+        extension_configs=configs,
+        output_format="html",
+    )
+    html = renderer.convert(source)
+    body, found, notes = html.partition('<div class="footnote">')
+    chunks = body.split(f"<p>{marker}</p>")
+    if len(chunks) != len(parts):  # a part swallowed the marker (e.g. an unclosed block)
+        chunks = [renderer.reset().convert(normalize_newlines(part)) for part in parts]
+    notes_html = _article_cleaner.clean(found + notes).strip() if found else ""
+    return [_article_cleaner.clean(chunk).strip() for chunk in chunks], notes_html
+
+
+def set_apart(html: str) -> str:
+    """Paragraphs in bold, as print interviews set the interviewer's questions."""
+    return html.replace("<p>", "<p><strong>").replace("</p>", "</strong></p>")

@@ -173,7 +173,8 @@ def edit(piece_id: int) -> str | Response:
 def preview(piece_id: int) -> str:
     piece = _editable_piece(piece_id)
     # A draft has no date yet: show the one it would get if published now.
-    return render_template("articles/piece.html", piece=piece, preview=True, preview_date=utcnow(),
+    template = f"{piece.kind}s/piece.html"  # articles/ or interviews/, as the public page
+    return render_template(template, piece=piece, preview=True, preview_date=utcnow(),
                            publish_form=PublishForm(), confirm=ConfirmForm())
 
 

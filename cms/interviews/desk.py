@@ -1,0 +1,133 @@
+"""The interview desk at /desk/interviews/: write or paste a transcript, confirm participants.
+
+Preview, publish, unpublish and delete are the article desk's routes (desk.*), which work
+for any piece; desk.edit of an interview leads here.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from cms.articles import services as pieces
+from cms.articles.desk import (
+    _attach_upload,
+    _campaign_choices,
+    _editable_piece,
+    _piece_data,
+    _update_image_details,
+    writer_required,
+)
+from cms.articles.forms import ConfirmForm, PublishForm
+from cms.articles.models import Piece, PieceKind
+from cms.extensions import db
+from cms.interviews import services
+from cms.interviews.forms import InterviewForm, participants_form
+from cms.interviews.transcript import parse
+
+bp = Blueprint("interview_desk", __name__, url_prefix="/desk/interviews")
+
+
+@bp.before_app_request
+def _interviews_open_here() -> Response | None:
+    """The article editor would flatten an interview: desk.edit of one comes here."""
+    if request.endpoint != "desk.edit" or not request.view_args:
+        return None
+    piece = db.session.get(Piece, request.view_args.get("piece_id", 0))
+    if piece is None or piece.kind != PieceKind.INTERVIEW:
+        return None
+    return redirect(url_for("interview_desk.edit", piece_id=piece.id), code=303)
+
+
+def _interview(piece_id: int) -> Piece:
+    piece = _editable_piece(piece_id)
+    if piece.kind != PieceKind.INTERVIEW:
+        abort(404)
+    return piece
+
+
+def _save(form: InterviewForm, piece: Piece | None) -> Piece | None:
+    """Validate and save; None when the form goes back with errors (nothing saved)."""
+    if not form.validate_on_submit():
+        return None
+    data = _piece_data(form)
+    try:
+        parse(data.body_source)  # before an upload is stored
+    except services.ParseError as exc:
+        form.body_source.errors = [str(exc)]
+        return None
+    if not _attach_upload(form, data):
+        db.session.rollback()
+        return None
+    try:
+        if piece is None:
+            return services.create_interview(current_user, data)
+        _update_image_details(form, piece)
+        return services.update_interview(piece, current_user, data)
+    except services.ParseError as exc:
+        db.session.rollback()
+        form.body_source.errors = [str(exc)]
+    except pieces.PieceError as exc:
+        db.session.rollback()
+        getattr(form, exc.field).errors = [exc.message]
+    return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@writer_required
+def new_interview() -> str | Response:
+    form = InterviewForm()
+    _campaign_choices(form)
+    piece = _save(form, None) if request.method == "POST" else None
+    if piece is not None:
+        flash("Saved. Please confirm who is who.")
+        return redirect(url_for("interview_desk.participants", piece_id=piece.id))
+    return render_template("interviews/edit.html", form=form, piece=None)
+
+
+@bp.route("/<int:piece_id>/edit", methods=["GET", "POST"])
+@writer_required
+def edit(piece_id: int) -> str | Response:
+    piece = _interview(piece_id)
+    form = InterviewForm(obj=piece if request.method == "GET" else None)
+    _campaign_choices(form)
+    if request.method == "GET":
+        form.campaign_id.data = str(piece.campaign_id or "")
+        form.topics.data = ", ".join(tag.name for tag in piece.topics)
+        form.countries.data = ", ".join(tag.name for tag in piece.countries)
+        if piece.image is not None:
+            for name in ("alt_text", "caption", "credit", "licence_name", "licence_url", "source_url"):
+                getattr(form, "image_" + name.replace("alt_text", "alt")).data = getattr(piece.image, name)
+    else:
+        before = {p.initials for p in piece.participants}
+        if _save(form, piece) is not None:
+            if request.form.get("action") == "preview":
+                return redirect(url_for("desk.preview", piece_id=piece.id))
+            if {p.initials for p in piece.participants} - before:
+                flash("Saved. New speakers: please confirm who is who.")
+                return redirect(url_for("interview_desk.participants", piece_id=piece.id))
+            flash("Saved.")
+            return redirect(url_for("interview_desk.edit", piece_id=piece.id))
+    return render_template("interviews/edit.html", form=form, piece=piece,
+                           publish_form=PublishForm(), confirm=ConfirmForm())
+
+
+@bp.route("/<int:piece_id>/participants", methods=["GET", "POST"])
+@writer_required
+def participants(piece_id: int) -> str | Response:
+    """After parsing: the writer confirms each participant's role and short bio."""
+    piece = _interview(piece_id)
+    form = participants_form(piece.participants)
+    if form.validate_on_submit():
+        edits = {
+            p.initials: services.ParticipantEdit(
+                role=form[f"role_{p.position}"].data, bio=form[f"bio_{p.position}"].data or "")
+            for p in piece.participants
+        }
+        services.confirm_participants(piece, current_user, edits)
+        if request.form.get("action") == "preview":
+            return redirect(url_for("desk.preview", piece_id=piece.id))
+        flash("Participants confirmed.")
+        return redirect(url_for("interview_desk.edit", piece_id=piece.id))
+    return render_template("interviews/participants.html", piece=piece, form=form)
