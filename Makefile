@@ -20,16 +20,33 @@ run: install
 	$(FLASK) demo
 	CMS_BIND=127.0.0.1:$(PORT) $(BIN)/gunicorn -c python:cms.gunicorn_conf wsgi:app
 
-# The suite on SQLite; again on PostgreSQL when CMS_TEST_POSTGRES_URL names a server.
-test: install
+# The suite on SQLite, the browser tests last; again on PostgreSQL (without the browser
+# tests) when CMS_TEST_POSTGRES_URL names a server.
+test: install tests/e2e/node_modules
 	@echo "== test suite on SQLite =="
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not e2e"
+	@echo "== end-to-end tests in chromium =="
+	$(BIN)/pytest -m e2e
 	@if [ -n "$$CMS_TEST_POSTGRES_URL" ]; then \
 		echo "== test suite on PostgreSQL ($$CMS_TEST_POSTGRES_URL) =="; \
 		CMS_TEST_BACKEND=postgres $(BIN)/pytest -m "not e2e"; \
 	else \
 		echo "== PostgreSQL suite skipped: CMS_TEST_POSTGRES_URL is not set =="; \
 	fi
+
+# axe-core for the accessibility checks, pinned by tests/e2e/package-lock.json.
+tests/e2e/node_modules: tests/e2e/package.json tests/e2e/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix tests/e2e --no-audit --no-fund && touch $@; \
+	else \
+		echo "npm is missing: the axe-core checks will be skipped (and fail where CI=true)"; \
+	fi
+
+# Benchmarks on the archive bench/make_archive.py made (bench/instance/ unless
+# CMS_DATABASE_URL or CMS_INSTANCE_PATH say otherwise).
+bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,276 @@
+"""`make bench`: gunicorn (2 workers, production settings) on the benchmark archive, driven
+by wrk from another process on 127.0.0.1, against the ceiling of a static file.
+
+Prints one table and writes it, with the machine's description, to bench/results/.
+Run bench/make_archive.py first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.request import urlopen
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+import corpus  # noqa: E402
+from make_archive import make_app  # noqa: E402
+
+CEILING_DIR = ROOT / "static" / "_bench"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(url, timeout=2) as response:
+                response.read()
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server did not answer at {url}")
+
+
+def wrk(url: str, seconds: int, connections: int, paths: Path | None = None) -> dict:
+    env = dict(os.environ)
+    if paths is not None:
+        env["WRK_PATHS"] = str(paths)
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+         "-s", str(HERE / "wrk_report.lua"), url],
+        capture_output=True, text=True, env=env, check=True,
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("WRK_JSON "))
+    return json.loads(line.removeprefix("WRK_JSON "))
+
+
+def worker_peak_memory_mb(master_pid: int) -> float:
+    """The largest peak resident size (VmHWM) among the master's worker processes."""
+    peaks = []
+    for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
+        for line in Path(f"/proc/{child}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return max(peaks, default=0.0)
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+               platform.processor())
+    memory = next(line.split(":", 1)[1].strip() for line in
+                  Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    return (f"{os.cpu_count()} cores ({cpu}), {memory} memory, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}")
+
+
+def pick_pages(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The pages the issue names, chosen from the archive."""
+    from sqlalchemy import func, select
+
+    from cms.articles import services
+    from cms.articles.feeds import piece_url
+    from cms.articles.models import Piece, PieceKind, Tag, piece_tags
+    from cms.campaigns.models import Campaign
+    from cms.comments.models import Comment, CommentStatus
+    from cms.extensions import db
+
+    with app.test_request_context():
+        busiest = db.session.execute(
+            select(Piece, func.count(Comment.id).label("n"))
+            .join(Comment, Comment.piece_id == Piece.id)
+            .where(Comment.status == CommentStatus.APPROVED, Piece.kind == PieceKind.ARTICLE,
+                   Piece.public_filter())
+            .group_by(Piece.id).order_by(func.count(Comment.id).desc()).limit(1)
+        ).first()
+        if busiest is None:
+            raise SystemExit("the archive is empty: run bench/make_archive.py first")
+        interview = db.session.scalar(services.public_pieces().where(Piece.kind == PieceKind.INTERVIEW))
+        campaign = db.session.scalar(select(Campaign).order_by(Campaign.id))
+        tag = db.session.scalar(
+            select(Tag).join(piece_tags).group_by(Tag.id)
+            .order_by(func.count(piece_tags.c.piece_id).desc()).limit(1))
+        return {
+            "home": "/",
+            f"article ({busiest.n} comments)": piece_url(busiest.Piece),
+            "interview": piece_url(interview),
+            "campaign page": f"/campaigns/{campaign.slug}",
+            "tag page": f"/tags/{tag.slug}",
+            "feed": "/feed.atom",
+        }
+
+
+def queries_per_request(app, paths: list[str]) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    """SQL statements and response bytes of an uncached request, averaged over `paths`."""
+    from sqlalchemy import event
+
+    from cms.extensions import db
+
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(*args):  # type: ignore[no-untyped-def]
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    sizes = []
+    client = app.test_client()
+    try:
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            sizes.append(len(response.get_data()))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements) / len(paths), int(statistics.mean(sizes))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="load time per page")
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk (make bench does it)")
+
+    app = make_app()
+    # Uncached numbers (queries, bytes) come from an app without the response cache.
+    app_uncached = make_app_uncached()
+    pages = pick_pages(app)
+    queries = corpus.query_mix(200)
+    search_paths = ["/search?q=" + q.replace(" ", "+") for q in queries]
+
+    rows = []
+    for name, path in pages.items():
+        count, size = queries_per_request(app_uncached, [path])
+        rows.append({"page": name, "path": path, "queries": count, "bytes": size})
+    count, size = queries_per_request(app_uncached, search_paths[:40])
+    rows.append({"page": "search (200 queries)", "path": "/search", "queries": count, "bytes": size})
+
+    engine_qps, engine_p95, reindex_rate = search_engine_alone(app, queries)
+
+    CEILING_DIR.mkdir(exist_ok=True)
+    ceiling_file = CEILING_DIR / "article.html"
+    with app.test_client() as client:
+        ceiling_file.write_bytes(client.get(list(pages.values())[1]).get_data())
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, CMS_BIND=f"127.0.0.1:{port}", CMS_WORKERS="2",
+               CMS_INSTANCE_PATH=app.instance_path)
+    log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:cms.gunicorn_conf",
+         "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    try:
+        wait_for(base + "/healthz")
+        ceiling = wrk(base + "/static/_bench/article.html", args.seconds, args.connections)
+        for row in rows:
+            if row["path"] == "/search":
+                with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+                    listing.write("\n".join(search_paths))
+                wrk(base + "/search", 2, args.connections, Path(listing.name))  # warm up
+                row.update(wrk(base + "/search", args.seconds, args.connections,
+                               Path(listing.name)))
+            else:
+                wrk(base + row["path"], 2, args.connections)  # warm up
+                row.update(wrk(base + row["path"], args.seconds, args.connections))
+            row["ratio"] = row["rps"] / ceiling["rps"]
+        peak = worker_peak_memory_mb(server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(CEILING_DIR, ignore_errors=True)
+
+    report = render(rows, ceiling, engine_qps, engine_p95, reindex_rate, peak, args)
+    print(report)
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M")
+    (results / f"{stamp}.md").write_text(report)
+    print(f"written to bench/results/{stamp}.md")
+
+
+def make_app_uncached():  # type: ignore[no-untyped-def]
+    from cms import create_app
+
+    return create_app({"CMS_PAGE_CACHE_SECONDS": 0})
+
+
+def search_engine_alone(app, queries: list[str]) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+    """Queries per second and p95 ms of the search backend alone, and full reindex docs/s."""
+    from cms.search import backend as search
+
+    with app.app_context():
+        engine = search.get_backend()
+        timings = []
+        started = time.perf_counter()
+        for query in queries:
+            one = time.perf_counter()
+            engine.search(query)
+            timings.append((time.perf_counter() - one) * 1000)
+        qps = len(queries) / (time.perf_counter() - started)
+        p95 = statistics.quantiles(timings, n=20)[-1]
+        started = time.perf_counter()
+        documents = search.reindex()
+        rate = documents / (time.perf_counter() - started)
+    return qps, p95, rate
+
+
+def render(rows, ceiling, engine_qps, engine_p95, reindex_rate, peak, args) -> str:  # type: ignore[no-untyped-def]
+    lines = [
+        f"# Benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: {machine()}.",
+        f"gunicorn 2 workers (cms/gunicorn_conf.py); wrk 1 thread, {args.connections} "
+        f"connections, {args.seconds} s per page, from another process on 127.0.0.1.",
+        "",
+        "| page | requests/s | p50 ms | p95 ms | p99 ms | SQL queries/request | bytes | "
+        "ratio to static ceiling |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        f"| static file (ceiling: the article's HTML) | {ceiling['rps']:.0f} | "
+        f"{ceiling['p50_ms']:.1f} | {ceiling['p95_ms']:.1f} | {ceiling['p99_ms']:.1f} | 0 | "
+        f"{ceiling['bytes_per_request']:.0f} | 1.00 |",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['page']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
+            f"{row['p99_ms']:.1f} | {row['queries']:.1f} | {row['bytes']} | {row['ratio']:.2f} |")
+        if row.get("errors"):
+            lines.append(f"| ↳ {row['errors']} errors ({row['non_2xx']} non-2xx) | | | | | | | |")
+    search_row = next(row for row in rows if row["path"] == "/search")
+    lines += [
+        "",
+        f"Search engine alone, one process, same 200 queries: {engine_qps:.0f} queries/s "
+        f"(p95 {engine_p95:.1f} ms); the search page reaches "
+        f"{search_row['rps'] / engine_qps:.2f} of it.",
+        f"Full reindex: {reindex_rate:.0f} documents/s. Peak memory of a worker: {peak:.0f} MB.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
