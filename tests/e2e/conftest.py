@@ -1,0 +1,330 @@
+"""End-to-end fixtures: the app served by gunicorn, Debian's chromium driven by Playwright, axe-core.
+
+Why gunicorn and not werkzeug in a thread: it is the server `make run` and production
+use (same config file, same access log), the app runs in its own process with its own
+connections to the database, and a crash or a hang there cannot take pytest down with it.
+One server per test module: starting gunicorn costs about a second; the browser is
+started once per session.
+
+The tests share the served database with the test process: `LiveServer.app` is an app on
+the same SQLite file and instance folder, for creating users and campaigns through the
+services (the page cache's generation file is in that folder too, so those commits show).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+
+from cms import create_app
+from cms.accounts import services as accounts
+from cms.accounts.models import Role, User
+from cms.campaigns import services as campaigns
+from cms.campaigns.models import Campaign
+from cms.extensions import db
+from tests.conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+RESULTS = ROOT / "test-results" / "e2e"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+VARIANTS = {"js": True, "nojs": False}
+
+SERVED_SETTINGS = {
+    "SECRET_KEY": "e2e secret key",
+    # Comments posted faster than this go to spam silently; a browser types in milliseconds.
+    "CMS_COMMENT_MIN_SECONDS": 0,
+}
+USERS = {
+    "writer": ("writer@example.org", "Wanda Writer", Role.WRITER),
+    "moderator": ("moderator@example.org", "Mo Moderator", Role.MODERATOR),
+    "editor": ("editor@example.org", "Ed Editor", Role.EDITOR),
+}
+CAMPAIGN = "Internet rights are human rights"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end tests run last, whatever else was selected with them."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
+def _missing(what: str) -> None:
+    """Outside CI a missing tool skips the e2e tests; in CI (CI=true) it fails them."""
+    if IN_CI:
+        pytest.fail(f"{what} (CI=true: the end-to-end tests must run)", pytrace=False)
+    pytest.skip(what)
+
+
+# --- The served app ------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+    log: Path
+    campaign: Campaign
+    users: dict[str, User] = field(default_factory=dict)
+
+    def login_as(self, role: str) -> tuple[str, str]:
+        return self.users[role].email, PASSWORD
+
+
+def _prepare_database(folder: Path) -> tuple[Flask, str]:
+    """A fresh SQLite file migrated to every head, in a temporary instance folder."""
+    url = f"sqlite:///{folder / 'cms.sqlite3'}"
+    app = create_app({**SERVED_SETTINGS, "SQLALCHEMY_DATABASE_URI": url,
+                      "CMS_INSTANCE_PATH": str(folder / "instance")})
+    with app.app_context():
+        upgrade(revision="heads")
+    return app, url
+
+
+def _seed(app: Flask) -> tuple[dict[str, User], Campaign]:
+    with app.app_context():
+        users = {}
+        for role, (email, name, kind) in USERS.items():
+            users[role] = accounts.create_user(email, name, kind, PASSWORD)
+        campaign = campaigns.save_campaign(users["editor"], campaigns.CampaignData(
+            title=CAMPAIGN, description="Free expression and privacy online.",
+            attribution="This piece is part of the Internet rights campaign."))
+        for obj in (*users.values(), campaign):
+            db.session.refresh(obj)
+            db.session.expunge(obj)
+        db.engine.dispose()
+    return users, campaign
+
+
+def _wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if json.load(response).get("status") == "ok":
+                    return
+        except (OSError, urllib.error.URLError, ValueError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not answer on {url} within 30 s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """gunicorn, one worker, on 127.0.0.1 on a free port, with a fresh migrated database."""
+    folder = tmp_path_factory.mktemp("e2e-server")
+    app, database_url = _prepare_database(folder)
+    users, campaign = _seed(app)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CMS_DATABASE_URL": database_url,
+        "CMS_INSTANCE_PATH": str(folder / "instance"),
+        "CMS_SECRET_KEY": SERVED_SETTINGS["SECRET_KEY"],
+        "CMS_COMMENT_MIN_SECONDS": str(SERVED_SETTINGS["CMS_COMMENT_MIN_SECONDS"]),
+        "CMS_BIND": f"127.0.0.1:{port}",
+        "CMS_WORKERS": "1",
+    }
+    log = folder / "gunicorn.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "python:cms.gunicorn_conf", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(process, url, log)
+        yield LiveServer(url=url, app=app, log=log, campaign=campaign, users=users)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        with app.app_context():
+            db.engine.dispose()
+
+
+# --- The browser --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's chromium, headless; never a downloaded browser."""
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} is missing: apt-get install chromium")
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+def _folder_for(node: pytest.Item) -> Path:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", node.nodeid.split("::", 1)[-1]).strip("-")
+    folder = RESULTS / node.path.stem / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def log_in(page: Page, server: LiveServer, role: str,
+           before_submit: Callable[[], Any] | None = None) -> None:
+    """Through the login form, as a person would; lands on the desk."""
+    email, password = server.login_as(role)
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    if before_submit is not None:
+        before_submit()
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name=re.compile("^Log out"))).to_be_visible()
+
+
+class Journey:
+    """People in one browser (each their own context), with JavaScript on or off for all.
+
+    Every step is a screenshot in test-results/e2e/<module>/<test>/; a dialog (alert,
+    confirm, prompt) or an uncaught script error anywhere fails the test at the next step.
+    """
+
+    def __init__(self, browser: Browser, server: LiveServer, js: bool, folder: Path) -> None:
+        self.browser = browser
+        self.server = server
+        self.js = js
+        self.folder = folder
+        self.contexts: list[BrowserContext] = []
+        self.dialogs: list[str] = []
+        self.script_errors: list[str] = []
+        self.steps = 0
+
+    def person(self) -> Page:
+        """A new visitor: a fresh context, so no cookie is shared with anyone else."""
+        context = self.browser.new_context(base_url=self.server.url, java_script_enabled=self.js)
+        context.set_default_timeout(10_000)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("dialog", self._on_dialog)
+        page.on("pageerror", lambda error: self.script_errors.append(str(error)))
+        return page
+
+    def _on_dialog(self, dialog: Any) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message!r} on {dialog.page.url if dialog.page else '?'}")
+        dialog.dismiss()
+
+    def step(self, page: Page, name: str) -> Path:
+        """Save a screenshot of the step, and fail if a script opened a dialog or broke."""
+        self.steps += 1
+        path = self.folder / f"{self.steps:02d}-{re.sub(r'[^a-z0-9]+', '-', name.lower())}.png"
+        page.screenshot(path=str(path), full_page=True)
+        self.check()
+        return path
+
+    def check(self) -> None:
+        assert not self.dialogs, f"a script opened a dialog: {self.dialogs}"
+        assert not self.script_errors, f"a script failed: {self.script_errors}"
+
+    def log_in(self, page: Page, role: str) -> None:
+        log_in(page, self.server, role, before_submit=lambda: self.step(page, f"{role} login form"))
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture(params=list(VARIANTS), ids=list(VARIANTS))
+def journey(request: pytest.FixtureRequest, browser: Browser, live_server: LiveServer) -> Iterator[Journey]:
+    """The same test with JavaScript on ("js") and off ("nojs") in the browser."""
+    trip = Journey(browser, live_server, VARIANTS[request.param], _folder_for(request.node))
+    yield trip
+    trip.close()
+    trip.check()
+
+
+# --- axe-core ------------------------------------------------------------------------------------
+
+# Rules asserted whatever impact axe gives them: what the issue asks for by name.
+NAMED_RULES = {"heading-order", "page-has-heading-one", "label", "html-has-lang", "html-lang-valid",
+               "valid-lang", "skip-link", "landmark-one-main", "document-title", "empty-heading"}
+
+
+def _describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}"
+                     f" {violation['helpUrl']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {node['target']}: {node['html'][:200]}")
+            if node.get("failureSummary"):
+                lines.append("      " + node["failureSummary"].replace("\n", "\n      "))
+    return "\n".join(lines)
+
+
+@dataclass
+class Axe:
+    """A JavaScript-on context with the CSP bypassed, only to inject and run axe-core.
+
+    The journeys' own contexts keep the CSP: it forbids the injected script, as it should.
+    """
+
+    context: BrowserContext
+    folder: Path
+
+    def page(self) -> Page:
+        page = self.context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    def violations(self, page: Page) -> list[dict[str, Any]]:
+        """Serious and critical violations, and any violation of the rules the issue names."""
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        return [v for v in result["violations"]
+                if v["impact"] in {"serious", "critical"} or v["id"] in NAMED_RULES]
+
+    def assert_clean(self, page: Page, name: str) -> None:
+        page.screenshot(path=str(self.folder / f"{name}.png"), full_page=True)
+        found = self.violations(page)
+        assert not found, f"axe-core on {name} ({page.url}):\n{_describe(found)}"
+
+
+@pytest.fixture
+def axe(request: pytest.FixtureRequest, browser: Browser, live_server: LiveServer) -> Iterator[Axe]:
+    """A fresh context per test (so nobody is logged in), with axe-core at hand."""
+    if not AXE.exists():
+        _missing(f"{AXE} is missing: npm ci --prefix tests/e2e")
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True, java_script_enabled=True)
+    yield Axe(context, _folder_for(request.node))
+    context.close()

@@ -1,0 +1,122 @@
+"""axe-core on the site's pages: no serious or critical violation, nor any on the named rules.
+
+Also by keyboard: the first Tab reaches a visible skip link, and focus is always visible.
+"""
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from cms.accounts.models import User
+from cms.articles import services as pieces
+from cms.database import utcnow
+from cms.extensions import db
+from tests.e2e.conftest import Axe, LiveServer, log_in
+
+pytestmark = pytest.mark.e2e
+
+BODY = """Opening paragraph with a [link](https://example.org/report) and a claim.[^1]
+
+# A section
+
+| Year | Cases |
+|------|-------|
+| 2023 | 12    |
+
+> A quotation from a defender.
+
+[^1]: The source of the claim.
+"""
+
+
+@pytest.fixture(scope="module")
+def article(live_server: LiveServer) -> str:
+    """The URL of a published article in Russian, in the campaign."""
+    with live_server.app.app_context():
+        writer = db.session.get(User, live_server.users["writer"].id)
+        piece = pieces.create_piece(writer, pieces.PieceData(
+            title="Свобода слова в сети", standfirst="Короткое вступление.", body_source=BODY,
+            language="ru", campaign_id=live_server.campaign.id, topics=["Privacy"]))
+        pieces.publish(piece, writer, utcnow() - timedelta(minutes=5))
+        url = f"/articles/{piece.slug}"
+        db.engine.dispose()
+    return url
+
+
+def test_home_page_is_accessible(axe: Axe, article: str):
+    page = axe.page()
+    page.goto("/")
+    expect(page.locator("ol.pieces li[lang=ru]")).to_have_count(1)
+    axe.assert_clean(page, "home")
+
+
+def test_article_page_is_accessible(axe: Axe, article: str):
+    page = axe.page()
+    page.goto(article)
+    expect(page.locator("article.piece")).to_have_attribute("lang", "ru")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    axe.assert_clean(page, "article")
+
+
+def test_campaign_page_is_accessible(axe: Axe, article: str, live_server: LiveServer):
+    page = axe.page()
+    page.goto(f"/campaigns/{live_server.campaign.slug}")
+    axe.assert_clean(page, "campaign")
+
+
+def test_login_page_is_accessible(axe: Axe):
+    page = axe.page()
+    page.goto("/login")
+    axe.assert_clean(page, "login")
+    page.get_by_role("button", name="Log in").click()  # empty: the errors must be accessible too
+    expect(page.locator(".field.has-error")).to_have_count(2)
+    axe.assert_clean(page, "login with errors")
+
+
+def test_desk_editor_is_accessible(axe: Axe, live_server: LiveServer, article: str):
+    page = axe.page()
+    log_in(page, live_server, "writer")
+    axe.assert_clean(page, "desk")
+    page.goto("/desk/new")
+    axe.assert_clean(page, "new article")
+    page.get_by_role("button", name="Save", exact=True).click()  # no title: errors
+    expect(page.get_by_role("alert")).to_be_visible()
+    axe.assert_clean(page, "new article with errors")
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="Desk").click()
+    page.get_by_role("link", name="Свобода слова в сети").click()
+    axe.assert_clean(page, "edit article")
+
+
+def _outline(page: Page) -> str:
+    return page.evaluate("""() => {
+        const s = getComputedStyle(document.activeElement);
+        return s.outlineStyle === 'none' ? 'none' : s.outlineWidth + ' ' + s.outlineStyle;
+    }""")
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+def test_keyboard_reaches_skip_link_and_focus_is_visible(browser, live_server: LiveServer, js: bool):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=js)
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        page.keyboard.press("Tab")
+        skip = page.get_by_role("link", name="Skip to content")
+        expect(skip).to_be_focused()
+        box = skip.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["y"] >= 0, box  # on screen once focused
+        assert _outline(page) == "3px solid"
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(live_server.url + "/login#main")
+        expect(page.locator("main")).to_be_focused()
+        page.get_by_label("Email").focus()
+        assert _outline(page) == "3px solid"
+        page.keyboard.press("Tab")
+        expect(page.get_by_label("Password")).to_be_focused()
+        assert _outline(page) == "3px solid"
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("button", name="Log in")).to_be_focused()
+        assert _outline(page) == "3px solid"
+    finally:
+        context.close()
