@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from cms.articles.forms import PieceForm
@@ -39,7 +40,7 @@ def participants_form(participants: Sequence[Participant]) -> ParticipantsForm:
     class Form(ParticipantsForm):
         pass
 
-    choices = [(role.value, role.value.capitalize()) for role in ParticipantRole]
+    choices = [SelectChoice(role.value, role.value.capitalize()) for role in ParticipantRole]
     for participant in participants:
         setattr(Form, f"role_{participant.position}", SelectField(
             f"Role of {participant.name}", choices=choices, default=participant.role.value,
