@@ -25,6 +25,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ from cms.accounts import services as accounts
 from cms.accounts.models import Role, User
 from cms.campaigns import services as campaigns
 from cms.campaigns.models import Campaign
+from cms.config import env_name
+from cms.database import utcnow
 from cms.extensions import db
 from tests.conftest import PASSWORD
 
@@ -54,6 +57,7 @@ SERVED_SETTINGS = {
     "SECRET_KEY": "e2e secret key",
     # Comments posted faster than this go to spam silently; a browser types in milliseconds.
     "CMS_COMMENT_MIN_SECONDS": 0,
+    "CMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # logins in milliseconds
 }
 USERS = {
     "writer": ("writer@example.org", "Wanda Writer", Role.WRITER),
@@ -94,6 +98,22 @@ class LiveServer:
 
     def login_as(self, role: str) -> tuple[str, str]:
         return self.users[role].email, PASSWORD
+
+    def publish(self, title: str, body: str, *, interview: bool = False, **fields: Any) -> str:
+        """Publish a piece by the writer through the services; its public path."""
+        from cms.articles import services as pieces
+        from cms.articles.feeds import piece_url
+        from cms.interviews import services as interviews
+
+        with self.app.test_request_context():
+            writer = db.session.get(User, self.users["writer"].id)
+            data = pieces.PieceData(title=title, body_source=body, campaign_id=self.campaign.id, **fields)
+            piece = (interviews.create_interview(writer, data) if interview
+                     else pieces.create_piece(writer, data))
+            pieces.publish(piece, writer, utcnow() - timedelta(minutes=5))
+            path = piece_url(piece)
+            db.engine.dispose()
+        return path
 
 
 def _prepare_database(folder: Path) -> tuple[Flask, str]:
@@ -147,8 +167,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         **os.environ,
         "CMS_DATABASE_URL": database_url,
         "CMS_INSTANCE_PATH": str(folder / "instance"),
-        "CMS_SECRET_KEY": SERVED_SETTINGS["SECRET_KEY"],
-        "CMS_COMMENT_MIN_SECONDS": str(SERVED_SETTINGS["CMS_COMMENT_MIN_SECONDS"]),
+        **{env_name(key): str(value) for key, value in SERVED_SETTINGS.items()},
         "CMS_BIND": f"127.0.0.1:{port}",
         "CMS_WORKERS": "1",
     }

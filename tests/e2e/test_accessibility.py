@@ -3,15 +3,9 @@
 Also by keyboard: the first Tab reaches a visible skip link, and focus is always visible.
 """
 
-from datetime import timedelta
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from cms.accounts.models import User
-from cms.articles import services as pieces
-from cms.database import utcnow
-from cms.extensions import db
 from tests.e2e.conftest import Axe, LiveServer, log_in
 
 pytestmark = pytest.mark.e2e
@@ -30,18 +24,29 @@ BODY = """Opening paragraph with a [link](https://example.org/report) and a clai
 """
 
 
+TRANSCRIPT = """An introduction to the conversation.
+
+Anna Ivanova (AI): How did the blocking start?
+
+Олег Петров (ОП): With one news site, then the VPN providers.[^1]
+
+AI: And now?
+
+[^1]: Reported by the press council.
+"""
+
+
 @pytest.fixture(scope="module")
 def article(live_server: LiveServer) -> str:
-    """The URL of a published article in Russian, in the campaign."""
-    with live_server.app.app_context():
-        writer = db.session.get(User, live_server.users["writer"].id)
-        piece = pieces.create_piece(writer, pieces.PieceData(
-            title="Свобода слова в сети", standfirst="Короткое вступление.", body_source=BODY,
-            language="ru", campaign_id=live_server.campaign.id, topics=["Privacy"]))
-        pieces.publish(piece, writer, utcnow() - timedelta(minutes=5))
-        url = f"/articles/{piece.slug}"
-        db.engine.dispose()
-    return url
+    """The path of a published article in Russian, in the campaign."""
+    return live_server.publish("Свобода слова в сети", BODY, standfirst="Короткое вступление.",
+                               language="ru", topics=["Privacy"])
+
+
+@pytest.fixture(scope="module")
+def interview(live_server: LiveServer) -> str:
+    return live_server.publish("How the blocking started", TRANSCRIPT, interview=True,
+                               standfirst="Two voices on censorship.")
 
 
 def test_home_page_is_accessible(axe: Axe, article: str):
@@ -57,6 +62,13 @@ def test_article_page_is_accessible(axe: Axe, article: str):
     expect(page.locator("article.piece")).to_have_attribute("lang", "ru")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     axe.assert_clean(page, "article")
+
+
+def test_interview_page_is_accessible(axe: Axe, interview: str):
+    page = axe.page()
+    page.goto(interview)
+    expect(page.locator(".turn")).to_have_count(3)
+    axe.assert_clean(page, "interview")
 
 
 def test_campaign_page_is_accessible(axe: Axe, article: str, live_server: LiveServer):
@@ -86,6 +98,21 @@ def test_desk_editor_is_accessible(axe: Axe, live_server: LiveServer, article: s
     page.get_by_role("navigation", name="Site").get_by_role("link", name="Desk").click()
     page.get_by_role("link", name="Свобода слова в сети").click()
     axe.assert_clean(page, "edit article")
+
+
+def test_interview_desk_is_accessible(axe: Axe, live_server: LiveServer, interview: str):
+    page = axe.page()
+    log_in(page, live_server, "writer")
+    page.get_by_role("link", name="New interview").click()
+    axe.assert_clean(page, "new interview")
+    page.get_by_role("button", name="Save", exact=True).click()  # no title, no transcript
+    expect(page.get_by_role("alert")).to_be_visible()
+    axe.assert_clean(page, "new interview with errors")
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="Desk").click()
+    page.get_by_role("link", name="How the blocking started").click()
+    axe.assert_clean(page, "edit interview")
+    page.get_by_role("link", name="Confirm roles and bios").click()
+    axe.assert_clean(page, "participants")
 
 
 def _outline(page: Page) -> str:
@@ -120,3 +147,12 @@ def test_keyboard_reaches_skip_link_and_focus_is_visible(browser, live_server: L
         assert _outline(page) == "3px solid"
     finally:
         context.close()
+
+
+def test_the_axe_check_catches_a_broken_page(axe: Axe):
+    """The assertion above can fail: a page without lang, with a skipped level and a bare field."""
+    page = axe.page()
+    page.set_content("<title>Broken</title><main><h1>Title</h1><h3>Skipped a level</h3>"
+                     "<form><input type=text name=q></form></main>")
+    found = {violation["id"] for violation in axe.violations(page)}
+    assert {"html-has-lang", "heading-order", "label"} <= found, found
