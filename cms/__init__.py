@@ -51,6 +51,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from cms.articles.desk import bp as desk_bp
     from cms.articles.views import bp as articles_bp
     from cms.campaigns.views import bp as campaigns_bp
+    from cms.comments import views as comments_views
+    from cms.comments.moderation import bp as moderation_bp
     from cms.demo import demo_command
     from cms.health import bp as health_bp
     from cms.interviews import cli as interviews_cli
@@ -62,6 +64,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(health_bp)
+    comments_views.init_app(app)  # blueprint "comments", rate-limit counter, comment_section
+    app.register_blueprint(moderation_bp)
     app.register_blueprint(interviews_bp)
     app.register_blueprint(interview_desk_bp)
 

@@ -7,8 +7,10 @@ change.
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import partial
+from html import escape
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
 
@@ -146,3 +148,36 @@ def interview_to_html(parts: list[str], footnotes: list[tuple[str, str]]) -> tup
 def set_apart(html: str) -> str:
     """Paragraphs in bold, as print interviews set the interviewer's questions."""
     return html.replace("<p>", "<p><strong>").replace("</p>", "</strong></p>")
+
+
+# --- Commenters: plain text, where only <p> and <br> mean anything ----------------------------
+
+COMMENT_TAGS = frozenset({"p", "br"})
+
+# A typed <p>, </p>, <br>, <br/> or </br>, with any attributes (quoted values may hold ">").
+_TYPED_TAG = r"<(?:/\s*)?{name}(?=[\s/>])(?:[^<>\"']|\"[^\"]*\"|'[^']*')*>"
+_TYPED_BR = re.compile(_TYPED_TAG.format(name="br") + r"[ \t]*\n?", re.IGNORECASE)
+_TYPED_P = re.compile(r"\s*" + _TYPED_TAG.format(name="p") + r"\s*", re.IGNORECASE)
+_BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
+
+_comment_cleaner = bleach.Cleaner(tags=COMMENT_TAGS, attributes={}, protocols=set(), strip=False,
+                                  strip_comments=True)
+
+
+def plain_text_to_html(text: str) -> str:
+    """A commenter's plain text as HTML: paragraphs and line breaks, everything else literal.
+
+    Typed <p> and <br> keep their meaning (without attributes); any other markup is
+    escaped, so it shows exactly as typed; addresses stay text.
+    """
+    text = normalize_newlines(text)
+    text = _TYPED_BR.sub("\n", text)
+    text = _TYPED_P.sub("\n\n", text)
+    lines = [line.rstrip() for line in text.split("\n")]
+    paragraphs = _BLANK_LINES.split("\n".join(lines).strip("\n"))
+    html = "\n".join(
+        "<p>" + "<br>".join(escape(line, quote=False) for line in paragraph.split("\n")) + "</p>"
+        for paragraph in paragraphs
+        if paragraph.strip()
+    )
+    return _comment_cleaner.clean(html)

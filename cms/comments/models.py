@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cms.accounts.models import User, enum_column
@@ -49,6 +49,13 @@ class Comment(db.Model):
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
     moderated_by: Mapped[User | None] = relationship()
 
+    def affects_public_pages(self) -> bool:
+        """Only approved comments are public: a new pending or spam one leaves cached pages be."""
+        if self.status == CommentStatus.APPROVED:
+            return True
+        history = inspect(self).attrs.status.history
+        return CommentStatus.APPROVED in (history.deleted or ())
+
 
 class ModerationEvent(db.Model):
     """Who did what to a comment, and when."""
@@ -69,6 +76,9 @@ class ModerationEvent(db.Model):
     )
     moderator: Mapped[User | None] = relationship()
 
+    def affects_public_pages(self) -> bool:
+        return False
+
 
 class SiteSetting(db.Model):
     """Settings an admin changes in the UI (e.g. the blocked words), by name."""
@@ -77,3 +87,6 @@ class SiteSetting(db.Model):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")
+
+    def affects_public_pages(self) -> bool:
+        return False

@@ -1,0 +1,51 @@
+"""Comment and moderation forms: field types and lengths only; the rules live in the services."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from cms.comments.services import BODY_MAX, EMAIL_MAX, NAME_MAX
+from cms.textformat import normalize_newlines
+
+# Shown under the comment box, line by line, exactly.
+COMMENT_HELP = ("Plain text", "Lines and paragraphs break automatically.", "Allowed HTML tags: <br> <p>")
+
+
+def _newlines(value: str | None) -> str | None:
+    """Browsers send CRLF; count a line break as one character."""
+    return normalize_newlines(value) if value is not None else None
+
+
+class CommentForm(FlaskForm):
+    """The comment form. Its CSRF check is the view's: the form token, or the session's."""
+
+    class Meta:
+        csrf = False
+
+    name = StringField("Your name", validators=[DataRequired(message="Your name is required."),
+                                                Length(max=NAME_MAX)])
+    email = EmailField(
+        "Email (optional)",
+        validators=[Optional(), Length(max=EMAIL_MAX),
+                    Regexp(r"^[^@\s]+@[^@\s]+$", message="This is not an email address.")],
+        description="Never shown publicly; only moderators see it.",
+    )
+    body = TextAreaField(
+        "Comment",
+        validators=[DataRequired(message="The comment is empty."), Length(max=BODY_MAX)],
+        filters=[_newlines],
+    )
+    reply_to = HiddenField()
+    # Left empty by people; bots fill every field they find.
+    website = StringField("Leave this field empty", validators=[Optional()])
+    form_token = HiddenField()
+
+
+class BlockedWordsForm(FlaskForm):
+    words = TextAreaField(
+        "Blocked words",
+        validators=[Length(max=20_000)],
+        description="One word or phrase per line. A comment containing one goes straight to spam.",
+    )

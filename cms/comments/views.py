@@ -1,0 +1,124 @@
+"""Readers' side of comments: the section under every piece, replying and posting."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, current_app, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+from wtforms import ValidationError
+
+from cms.articles.models import Piece
+from cms.comments import ratelimit, services, tokens
+from cms.comments.forms import COMMENT_HELP, CommentForm
+from cms.comments.models import Comment
+from cms.extensions import csrf, db
+
+bp = Blueprint("comments", __name__, url_prefix="/comments")
+
+THANKS = "Thank you. Your comment will appear once a moderator has approved it."
+
+
+def _public_piece(piece_id: int) -> Piece:
+    piece = db.session.get(Piece, piece_id)
+    if piece is None or not piece.is_public():
+        abort(404)
+    return piece
+
+
+def _blank_form(piece: Piece, reply_to: Comment | None = None) -> CommentForm:
+    form = CommentForm(formdata=None)
+    form.reply_to.data = str(reply_to.id) if reply_to else ""
+    _sign(form, piece)
+    return form
+
+
+def _sign(form: CommentForm, piece: Piece) -> None:
+    """Anonymous forms carry the page's token; logged-in users' forms their session's CSRF token."""
+    form.website.data = ""
+    form.form_token.data = "" if current_user.is_authenticated else tokens.make_token(piece.id)
+
+
+def comment_section(piece: Piece) -> Markup:
+    """The approved comments under a piece and the form (template global, so articles need not
+    import comments)."""
+    threads, count = services.approved_threads(piece)
+    closed = services.closed_reason(piece)
+    form = None if closed else _blank_form(piece)
+    return Markup(render_template("comments/_section.html", piece=piece, threads=threads,
+                                  count=count, closed=closed, form=form, help_lines=COMMENT_HELP))
+
+
+def _form_page(piece: Piece, form: CommentForm, parent: Comment | None, error: str | None = None,
+               status: int = 200) -> tuple[str, int]:
+    _sign(form, piece)
+    html = render_template("comments/post.html", piece=piece, form=form, parent=parent,
+                           error=error, closed=services.closed_reason(piece),
+                           help_lines=COMMENT_HELP)
+    return html, status
+
+
+def _no_store(result: tuple[str, int]) -> Response:
+    response = current_app.make_response(result)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<int(max=2147483647):piece_id>/reply/<int(max=2147483647):comment_id>")
+def reply(piece_id: int, comment_id: int) -> tuple[str, int]:
+    piece = _public_piece(piece_id)
+    parent = services.approved_comment(piece, comment_id) or abort(404)
+    return _form_page(piece, _blank_form(piece, parent), parent)
+
+
+def _security_error(form: CommentForm, piece: Piece) -> tuple[str | None, bool]:
+    """(why the form is refused, or None; whether it was sent back too fast to be human)."""
+    if current_user.is_authenticated:
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            try:
+                validate_csrf(request.form.get("csrf_token"))
+            except ValidationError:
+                return "The form had expired or was not sent from this site.", False
+        return None, False
+    try:
+        token = tokens.read_token(form.form_token.data, piece.id)
+    except tokens.FormTokenError as exc:
+        return str(exc), False
+    too_fast = tokens.seconds_since_served(token) < current_app.config["CMS_COMMENT_MIN_SECONDS"]
+    return None, too_fast
+
+
+@bp.route("/<int(max=2147483647):piece_id>", methods=["POST"])
+@csrf.exempt  # checked below: the form token (anonymous) or the session's CSRF token
+def post(piece_id: int) -> Response:
+    piece = _public_piece(piece_id)
+    try:
+        ratelimit.check(request.remote_addr)
+    except ratelimit.RateLimited as exc:
+        abort(429, description=str(exc))
+    form = CommentForm()
+    reply_to = (form.reply_to.data or "").strip()
+    parent_id = (int(reply_to) if reply_to.isdigit() and len(reply_to) < 10 else 0) if reply_to else None
+    parent = services.approved_comment(piece, parent_id) if parent_id else None
+    error, too_fast = _security_error(form, piece)
+    if error:
+        return _no_store(_form_page(piece, form, parent, f"{error} Your comment is kept below: "
+                                    "please send it again.", 400))
+    if not form.validate():
+        return _no_store(_form_page(piece, form, parent, status=400))
+    try:
+        services.post_comment(piece, form.name.data or "", form.email.data or "",
+                              form.body.data or "", parent_id,
+                              suspicious=too_fast or bool(form.website.data))
+    except services.CommentError as exc:
+        getattr(form, exc.field, form.body).errors.append(exc.message)  # type: ignore[union-attr]
+        return _no_store(_form_page(piece, form, parent, status=400))
+    return _no_store((render_template("comments/thanks.html", piece=piece, message=THANKS), 200))
+
+
+def init_app(app: Flask) -> None:
+    """The blueprint, the rate-limit counter and the `comment_section` template global."""
+    app.register_blueprint(bp)
+    ratelimit.init_app(app)
+    app.add_template_global(comment_section)
