@@ -16,6 +16,7 @@ from cms.articles import services as pieces
 from cms.articles.images import store_image
 from cms.campaigns import services as campaigns
 from cms.database import utcnow
+from cms.interviews import services as interviews
 
 CAMPAIGN_SLUG = "internet-rights-are-human-rights"
 
@@ -97,8 +98,9 @@ def _demo_image() -> BytesIO:
 
 def load_demo() -> bool:
     """Create the demo content; False when it is already there (nothing changes)."""
-    if campaigns.by_slug(CAMPAIGN_SLUG) is not None:
-        return False
+    existing = campaigns.by_slug(CAMPAIGN_SLUG)
+    if existing is not None:
+        return _load_demo_interview(existing.id)  # added to demos loaded before interviews
     users: dict[Role, User] = {}
     for email, name, role, password in ACCOUNTS:
         users[role] = accounts.find_by_email(email) or accounts.create_user(email, name, role, password)
@@ -130,6 +132,65 @@ def load_demo() -> bool:
             )
         piece = pieces.create_piece(users[Role.WRITER], data)
         pieces.publish(piece, users[Role.WRITER], now - timedelta(days=3 * (len(ARTICLES) - age)))
+    _load_demo_interview(campaign.id)
+    return True
+
+
+# An interview written for this demo: the people and the organisation are invented.
+INTERVIEW_TITLE = "“We kept the archive alive”: two editors on running a news site under blocking"
+INTERVIEW_TRANSCRIPT = """\
+Leyla and Mark run a small independent news site that has been blocked twice. We asked them
+what blocking changes for a newsroom, and what readers can do about it.
+
+The conversation took place in English and Russian; the Russian answer is kept as it was said.
+
+Wren Writer (WW): How did you learn that the site was blocked the first time?
+
+Leyla Mammadova (LM): From our readers, not from any court. One morning the messages started:
+the page does not open, is it only me? By noon we had fifty of them.
+
+We had no order to appeal against, because nobody had sent us one.[^order] So the first
+week went into proving that the blocking existed at all: screenshots, tests from different
+providers, letters to the regulator that were never answered.
+
+WW: What did you change in the newsroom after that?
+
+Mark Sokolov (MS): Мы перестали зависеть от одного адреса. Теперь у нас есть зеркала,
+рассылка и лента, и читатели знают, где нас искать, если главный сайт снова пропадёт.
+
+Самое важное — архив. Если архив исчезнет, исчезнет и память о том, что происходило.
+
+WW: What would you ask readers to do?
+
+LM: Subscribe to the feed, keep copies of the articles that matter to you, and share the
+mirror addresses with people you trust rather than on public pages.
+
+[^order]: Blocking decisions in many countries are not published, which makes them hard to
+challenge in court.
+"""
+
+
+def _load_demo_interview(campaign_id: int) -> bool:
+    """The demo interview, once; False when it is there already."""
+    if interviews.interview_by_slug(pieces.make_slug(INTERVIEW_TITLE)) is not None:
+        return False
+    writer = accounts.find_by_email("writer@example.org")
+    if writer is None:
+        return False
+    piece = interviews.create_interview(writer, pieces.PieceData(
+        title=INTERVIEW_TITLE,
+        standfirst="Blocked twice, still publishing: what a newsroom learns when its readers "
+        "lose the front door.",
+        body_source=INTERVIEW_TRANSCRIPT, campaign_id=campaign_id,
+        topics=["Censorship", "Freedom of expression"], countries=["Azerbaijan"],
+    ))
+    interviews.confirm_participants(piece, writer, {
+        "LM": interviews.ParticipantEdit("interviewee", "Editor-in-chief of an independent news "
+                                         "site (an invented person, for this demo)."),
+        "MS": interviews.ParticipantEdit("interviewee", "Technical editor of the same site "
+                                         "(invented for this demo)."),
+    })
+    pieces.publish(piece, writer, utcnow() - timedelta(days=1))
     return True
 
 

@@ -28,13 +28,18 @@ from cms.interviews.transcript import parse
 
 bp = Blueprint("interview_desk", __name__, url_prefix="/desk/interviews")
 
+MAX_ID = 2**31  # larger ids exist in no table, and overflow SQLite's INTEGER
+
 
 @bp.before_app_request
 def _interviews_open_here() -> Response | None:
     """The article editor would flatten an interview: desk.edit of one comes here."""
-    if request.endpoint != "desk.edit" or not request.view_args:
+    if request.endpoint != "desk.edit" or not current_user.is_authenticated:
+        return None  # the article desk itself answers anonymous visitors
+    piece_id = (request.view_args or {}).get("piece_id", 0)
+    if not 0 < piece_id < MAX_ID:
         return None
-    piece = db.session.get(Piece, request.view_args.get("piece_id", 0))
+    piece = db.session.get(Piece, piece_id)
     if piece is None or piece.kind != PieceKind.INTERVIEW:
         return None
     return redirect(url_for("interview_desk.edit", piece_id=piece.id), code=303)

@@ -10,10 +10,13 @@ from cms.interviews import services
 
 bp = Blueprint("interviews", __name__, url_prefix="/interviews")
 
+MAX_PAGE = 100_000
+
 
 @bp.route("")
 def index() -> str:
-    pieces = db.paginate(services.public_interviews(), page=page_number(),
+    page = min(page_number(), MAX_PAGE)  # a huge page number would overflow the OFFSET
+    pieces = db.paginate(services.public_interviews(), page=page,
                          per_page=current_app.config["CMS_PAGE_SIZE"], error_out=False)
     return render_template("interviews/index.html", pieces=pieces)
 

@@ -127,3 +127,9 @@ def test_another_writer_gets_403_on_the_interview_editor(client, auth, make_user
     auth.login(make_user("writer"))
     assert client.get(f"/desk/interviews/{piece.id}/edit").status_code == 403
     assert client.post(f"/desk/interviews/{piece.id}/participants", data={}).status_code == 403
+
+
+def test_huge_numbers_are_not_a_server_error(client):
+    assert client.get("/interviews?page=99999999999999999999999").status_code == 200
+    # Anonymous: the interview redirect of desk.edit stays out of the way of the login page.
+    assert client.get("/desk/99999999999999999999999/edit").status_code == 302
