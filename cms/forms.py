@@ -6,10 +6,27 @@ import re
 from typing import Any
 
 from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter
 
 # C0 control characters but tab, line feed and carriage return; DEL. PostgreSQL refuses NUL,
 # and none of them can be typed on purpose.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in every route: numbers beyond an id column are simply not found (404)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def page_number(value: str | None, last: int = 100_000) -> int:
+    """A page number from the query string: anything odd is page 1, huge ones the last."""
+    try:
+        return min(max(int(value or 1), 1), last)
+    except ValueError:
+        return 1
 
 
 def strip_control_characters(value: Any) -> Any:

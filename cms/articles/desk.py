@@ -18,6 +18,7 @@ from cms.campaigns import services as campaign_services
 from cms.campaigns.models import Campaign
 from cms.database import site_to_utc, utcnow
 from cms.extensions import db
+from cms.forms import page_number
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
@@ -127,7 +128,7 @@ def _after_save(piece: Piece) -> Response:
 @bp.route("/")
 @writer_required
 def index() -> str:
-    page = request.args.get("page", 1, type=int)
+    page = page_number(request.args.get("page"))
     pieces = db.paginate(services.desk_pieces(current_user), page=page,
                          per_page=25, error_out=False)
     return render_template("desk/index.html", pieces=pieces,

@@ -14,6 +14,7 @@ from flask import (
 )
 from sqlalchemy import select
 
+from cms import forms
 from cms.articles import services
 from cms.articles.feeds import atom_feed
 from cms.articles.images import upload_folder
@@ -24,7 +25,7 @@ bp = Blueprint("articles", __name__)
 
 
 def page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return forms.page_number(request.args.get("page"))
 
 
 def atom_response(body: bytes) -> Response:
