@@ -216,7 +216,7 @@ def counts(piece_id: int | None = None) -> dict[CommentStatus, int]:
     query = select(Comment.status, func.count(Comment.id)).group_by(Comment.status)
     if piece_id is not None:
         query = query.where(Comment.piece_id == piece_id)
-    found = dict(db.session.execute(query).tuples().all())
+    found = {status: number for status, number in db.session.execute(query)}
     return {status: found.get(status, 0) for status in CommentStatus}
 
 
