@@ -58,6 +58,9 @@ SERVED_SETTINGS = {
     # Comments posted faster than this go to spam silently; a browser types in milliseconds.
     "CMS_COMMENT_MIN_SECONDS": 0,
     "CMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # logins in milliseconds
+    # Every test reader posts from 127.0.0.1: the per-address limits are not under test here.
+    "CMS_COMMENT_RATE_PER_MINUTE": 1000,
+    "CMS_COMMENT_RATE_PER_DAY": 10_000,
 }
 USERS = {
     "writer": ("writer@example.org", "Wanda Writer", Role.WRITER),
@@ -99,8 +102,8 @@ class LiveServer:
     def login_as(self, role: str) -> tuple[str, str]:
         return self.users[role].email, PASSWORD
 
-    def publish(self, title: str, body: str, *, interview: bool = False, **fields: Any) -> str:
-        """Publish a piece by the writer through the services; its public path."""
+    def publish(self, title: str, body: str, *, interview: bool = False, **fields: Any) -> Published:
+        """Publish a piece by the writer through the services (the journeys' starting point)."""
         from cms.articles import services as pieces
         from cms.articles.feeds import piece_url
         from cms.interviews import services as interviews
@@ -111,9 +114,48 @@ class LiveServer:
             piece = (interviews.create_interview(writer, data) if interview
                      else pieces.create_piece(writer, data))
             pieces.publish(piece, writer, utcnow() - timedelta(minutes=5))
-            path = piece_url(piece)
+            published = Published(piece.id, title, piece_url(piece))
             db.engine.dispose()
-        return path
+        return published
+
+    def comment(self, piece: Published, name: str, body: str) -> int:
+        """A reader's comment through the services, waiting for a moderator; its id."""
+        from cms.articles.models import Piece
+        from cms.comments import services as comments
+
+        with self.app.app_context():
+            comment_id = comments.post_comment(db.session.get(Piece, piece.id), name, "", body).id
+            db.engine.dispose()
+        return comment_id
+
+    def approve(self, comment_id: int) -> None:
+        """What the moderator's Approve button does, through the services."""
+        from cms.comments import services as comments
+
+        with self.app.app_context():
+            moderator = db.session.get(User, self.users["moderator"].id)
+            assert comments.moderate(moderator, [comment_id], "approve"), "nothing was approved"
+            db.engine.dispose()
+
+    def comments_on(self, piece: Published) -> list[tuple[str, str]]:
+        """(status, text as typed) of every comment on a piece, oldest first."""
+        from sqlalchemy import select
+
+        from cms.comments.models import Comment
+
+        with self.app.app_context():
+            rows = db.session.execute(select(Comment.status, Comment.body)
+                                      .where(Comment.piece_id == piece.id).order_by(Comment.id))
+            found = [(str(status), body) for status, body in rows]
+            db.engine.dispose()
+        return found
+
+
+@dataclass(frozen=True)
+class Published:
+    id: int
+    title: str
+    path: str
 
 
 def _prepare_database(folder: Path) -> tuple[Flask, str]:

@@ -3,10 +3,12 @@
 Also by keyboard: the first Tab reaches a visible skip link, and focus is always visible.
 """
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Axe, LiveServer, log_in
+from tests.e2e.conftest import Axe, LiveServer, Published, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -40,13 +42,17 @@ AI: And now?
 def article(live_server: LiveServer) -> str:
     """The path of a published article in Russian, in the campaign."""
     return live_server.publish("Свобода слова в сети", BODY, standfirst="Короткое вступление.",
-                               language="ru", topics=["Privacy"])
+                               language="ru", topics=["Privacy"]).path
 
 
 @pytest.fixture(scope="module")
-def interview(live_server: LiveServer) -> str:
-    return live_server.publish("How the blocking started", TRANSCRIPT, interview=True,
-                               standfirst="Two voices on censorship.")
+def interview(live_server: LiveServer) -> Published:
+    """A published interview with an approved comment and one waiting for a moderator."""
+    piece = live_server.publish("How the blocking started", TRANSCRIPT, interview=True,
+                                standfirst="Two voices on censorship.")
+    live_server.approve(live_server.comment(piece, "Aysel", "Thank you.\n\nA second paragraph."))
+    live_server.comment(piece, "Farid", "Waiting for a moderator: <b>bold?</b>")
+    return piece
 
 
 def test_home_page_is_accessible(axe: Axe, article: str):
@@ -66,9 +72,42 @@ def test_article_page_is_accessible(axe: Axe, article: str):
 
 def test_interview_page_is_accessible(axe: Axe, interview: str):
     page = axe.page()
-    page.goto(interview)
+    page.goto(interview.path)
     expect(page.locator(".turn")).to_have_count(3)
+    expect(page.locator("#comments-heading")).to_have_text("1 comment")
     axe.assert_clean(page, "interview")
+
+
+def test_comment_form_is_accessible(axe: Axe, interview: Published):
+    page = axe.page()
+    page.goto(interview.path)
+    form = page.locator("form.comment-form")
+    expect(form.get_by_label("Your name")).to_be_visible()
+    axe.assert_clean(page, "comment form")
+    form.get_by_label("Your name").fill("Aysel")
+    form.get_by_label("Comment", exact=True).fill("   ")  # blank: the server sends the form back
+    form.get_by_role("button", name="Send comment").click()
+    expect(page.get_by_text("The comment is empty.")).to_be_visible()
+    axe.assert_clean(page, "comment form with an error")
+    page.goto(interview.path)
+    page.get_by_role("link", name="Reply to Aysel").click()
+    axe.assert_clean(page, "reply form")
+
+
+def test_moderation_queue_is_accessible(axe: Axe, live_server: LiveServer, interview: Published):
+    page = axe.page()
+    page.goto("/moderation/comments")
+    email, password = live_server.login_as("moderator")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("table.moderation tbody tr")).not_to_have_count(0)
+    axe.assert_clean(page, "moderation queue")
+    page.get_by_role("link", name=re.compile(r"^History of #")).first.click()
+    axe.assert_clean(page, "comment history")
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="Moderation").click()
+    page.get_by_role("link", name=re.compile(r"^Approved \(")).click()
+    axe.assert_clean(page, "approved comments")
 
 
 def test_campaign_page_is_accessible(axe: Axe, article: str, live_server: LiveServer):
@@ -100,7 +139,7 @@ def test_desk_editor_is_accessible(axe: Axe, live_server: LiveServer, article: s
     axe.assert_clean(page, "edit article")
 
 
-def test_interview_desk_is_accessible(axe: Axe, live_server: LiveServer, interview: str):
+def test_interview_desk_is_accessible(axe: Axe, live_server: LiveServer, interview: Published):
     page = axe.page()
     log_in(page, live_server, "writer")
     page.get_by_role("link", name="New interview").click()

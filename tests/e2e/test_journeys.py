@@ -137,3 +137,101 @@ def test_writer_pastes_an_interview_previews_publishes_and_finds_it(journey: Jou
     expect(reader.get_by_role("heading", level=1)).to_have_text(title)
     expect(reader.locator(".turn").first).to_contain_text("What changed for you this year?")
     journey.step(reader, "a reader opens it")
+
+
+THANKS = "Thank you. Your comment will appear once a moderator has approved it."
+SCRIPT = "<script>alert(1)</script>"
+COMMENT = f"Thank you for this interview.\n\nI tried to post {SCRIPT} here, and it stays text."
+
+
+def _interview(journey: Journey, title: str):
+    variant = "js" if journey.js else "nojs"
+    return journey.server.publish(f"{title} ({variant})", TRANSCRIPT, interview=True)
+
+
+def test_reader_comments_and_sees_the_moderation_notice_not_the_comment(journey: Journey):
+    piece = _interview(journey, "Readers write back")
+    reader = journey.person()
+    reader.goto(piece.path)
+    comments = reader.locator("section.comments")
+    expect(comments.get_by_role("heading", level=2)).to_have_text("0 comments")
+    reader.get_by_label("Your name").fill("Aysel")
+    reader.get_by_label("Comment", exact=True).fill(COMMENT)
+    journey.step(reader, "comment typed")
+
+    reader.get_by_role("button", name="Send comment").click()
+    expect(reader.get_by_role("heading", level=1)).to_have_text("Comment received")
+    expect(reader.get_by_role("status")).to_have_text(THANKS)
+    expect(reader.get_by_text("it stays text")).to_have_count(0)
+    journey.step(reader, "moderation notice")
+
+    reader.get_by_role("link", name=f"Back to “{piece.title}”").click()
+    expect(comments.get_by_role("heading", level=2)).to_have_text("0 comments")
+    expect(reader.get_by_text("it stays text")).to_have_count(0)
+    journey.step(reader, "the comment is not shown yet")
+
+    # Waiting for a moderator, not silently in spam.
+    assert journey.server.comments_on(piece) == [("pending", COMMENT)]
+
+
+def test_moderator_finds_the_comment_in_the_queue_and_approves_it(journey: Journey):
+    piece = _interview(journey, "Waiting for a moderator")
+    comment_id = journey.server.comment(piece, "Aysel", COMMENT)
+    moderator = journey.person()
+    moderator.goto("/moderation/comments")  # not logged in: sent to the login form, then back
+    expect(moderator).to_have_url(re.compile(r"/login\?next="))
+    email, password = journey.server.login_as("moderator")
+    moderator.get_by_label("Email").fill(email)
+    moderator.get_by_label("Password").fill(password)
+    journey.step(moderator, "moderator logs in")
+    moderator.get_by_role("button", name="Log in").click()
+
+    expect(moderator).to_have_url(re.compile(r"/moderation/comments$"))
+    expect(moderator.get_by_role("link", name=re.compile(r"^Pending \(\d+\)$"))).to_have_attribute(
+        "aria-current", "page")
+    row = moderator.locator(f"tr#comment-{comment_id}")
+    expect(row.get_by_role("link", name=piece.title)).to_be_visible()
+    expect(row.locator(".comment-text p")).to_have_count(2)
+    expect(row.locator(".comment-text p").nth(1)).to_have_text(
+        f"I tried to post {SCRIPT} here, and it stays text.")
+    journey.step(moderator, "the comment in the queue")
+
+    row.get_by_role("button", name=f"Approve comment {comment_id}").click()
+    expect(moderator.get_by_role("status")).to_have_text("1 comment approved.")
+    expect(moderator.locator(f"tr#comment-{comment_id}")).to_have_count(0)
+    journey.step(moderator, "approved")
+    assert journey.server.comments_on(piece) == [("approved", COMMENT)]
+
+
+def test_reader_reloads_and_sees_two_paragraphs_with_the_literal_script(journey: Journey):
+    piece = _interview(journey, "Comments as text")
+    comment_id = journey.server.comment(piece, "Aysel", COMMENT)
+    reader = journey.person()
+    reader.goto(piece.path)
+    expect(reader.locator(f"#comment-{comment_id}")).to_have_count(0)
+    journey.step(reader, "before approval")
+
+    journey.server.approve(comment_id)  # what the moderator did in the test above
+    reader.reload()
+    comment = reader.locator(f"#comment-{comment_id}")
+    expect(reader.locator("#comments-heading")).to_have_text("1 comment")
+    expect(comment.locator(".author")).to_have_text("Aysel")
+    paragraphs = comment.locator(".comment-text p")
+    expect(paragraphs).to_have_count(2)
+    expect(paragraphs.nth(0)).to_have_text("Thank you for this interview.")
+    expect(paragraphs.nth(1)).to_have_text(f"I tried to post {SCRIPT} here, and it stays text.")
+    expect(comment.locator("script")).to_have_count(0)
+    journey.step(reader, "the approved comment, as text")  # fails if alert(1) opened a dialog
+
+
+def test_the_dialog_check_works_and_javascript_is_really_off(journey: Journey):
+    """With JavaScript on, an alert fails the journey; with it off, no script runs at all."""
+    page = journey.person()
+    page.set_content("<title>Not our site</title><p>Outside the CSP</p><script>alert(1)</script>")
+    expect(page.locator("p")).to_have_text("Outside the CSP")
+    if journey.js:
+        with pytest.raises(AssertionError, match="opened a dialog"):
+            journey.check()
+        journey.dialogs.clear()
+    else:
+        journey.check()
