@@ -222,7 +222,8 @@ def main() -> None:
             popular = piece_ids[-5:]  # the newest pieces are the talked-about ones
             plan = [(pid, 520 + 40 * n) for n, pid in enumerate(popular)]
             remaining = max(args.comments - sum(count for _, count in plan), 0)
-            weights = [1 / (rank + 1) ** 0.8 for rank in range(len(piece_ids))]
+            # A long tail: most pieces get a handful, the top few hundreds.
+            weights = [1 / (rank + 1) ** 0.5 for rank in range(len(piece_ids))]
             rng.shuffle(weights)
             for pid in rng.choices(piece_ids, weights=weights, k=remaining):
                 plan.append((pid, 1))

@@ -102,7 +102,8 @@ def pick_pages(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
             .join(Comment, Comment.piece_id == Piece.id)
             .where(Comment.status == CommentStatus.APPROVED, Piece.kind == PieceKind.ARTICLE,
                    Piece.public_filter())
-            .group_by(Piece.id).order_by(func.count(Comment.id).desc()).limit(1)
+            .group_by(Piece.id).having(func.count(Comment.id) >= 500)
+            .order_by(func.count(Comment.id)).limit(1)
         ).first()
         if busiest is None:
             raise SystemExit("the archive is empty: run bench/make_archive.py first")
