@@ -58,6 +58,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from cms.interviews import cli as interviews_cli
     from cms.interviews.desk import bp as interview_desk_bp
     from cms.interviews.views import bp as interviews_bp
+    from cms.search import cli as search_cli
+    from cms.search.views import bp as search_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(articles_bp)
@@ -68,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(interviews_bp)
     app.register_blueprint(interview_desk_bp)
+    app.register_blueprint(search_bp)
 
     errors.init_app(app)
     security.init_app(app)
@@ -75,4 +78,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(accounts_cli.users)
     app.cli.add_command(demo_command)
     app.cli.add_command(interviews_cli.interviews)
+    app.cli.add_command(search_cli.search)
     return app

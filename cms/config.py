@@ -55,6 +55,12 @@ DEFAULTS: dict[str, Any] = {
     "CMS_HTTPS": False,
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
     "CMS_TRUSTED_PROXIES": 0,
+    # Search: the engine behind cms/search/backend.py, and where its index lives
+    # (None: instance/search). Writers wait this many seconds for the index lock.
+    "CMS_SEARCH_BACKEND": "whoosh",
+    "CMS_SEARCH_PATH": None,
+    "CMS_SEARCH_PAGE_SIZE": 10,
+    "CMS_SEARCH_LOCK_TIMEOUT": 10,
 }
 
 # Environment names that differ from "CMS_" + the setting's name.
@@ -76,6 +82,7 @@ def env_name(key: str) -> str:
 # Types of the settings whose default is None.
 TYPES: dict[str, type] = {
     "CMS_COMMENTS_CLOSE_AFTER_DAYS": int,
+    "CMS_SEARCH_PATH": str,
 }
 
 

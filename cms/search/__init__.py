@@ -1,0 +1,1 @@
+"""Search of the whole archive: a backend interface, the Whoosh backend, commit hooks, page, CLI."""

@@ -1,0 +1,139 @@
+"""The search backend interface, what it answers, and the factory that picks one from settings.
+
+Views and hooks know only this module: adding an engine means one new class and one
+entry in BACKENDS, nothing else.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app
+from markupsafe import Markup
+
+from cms.search.documents import SearchDocument, document_for
+
+if TYPE_CHECKING:
+    from cms.articles.models import Piece
+
+FACETS = ("kind", "campaign", "tag", "year", "language")
+SORTS = ("relevance", "date")
+# Loads the current document of each piece id (None: not indexable any more).
+Loader = Callable[[Iterable[int]], Mapping[int, SearchDocument | None]]
+
+
+class SearchUnavailable(Exception):
+    """There is no index to search yet."""
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str = ""
+    filters: Mapping[str, str] = field(default_factory=dict)  # facet name -> key
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+    now: datetime | None = None  # pieces published after this are not shown yet
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: int
+    kind: str
+    slug: str
+    title: str
+    language: str
+    published_at: datetime
+    campaign_title: str
+    snippet: Markup  # escaped text with <mark> around matched words
+    speaker: str = ""  # for an interview: who says the snippet
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    key: str
+    count: int
+    label: str = ""
+
+
+@dataclass
+class SearchResults:
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    suggestion: str | None = None  # a query that has results, when this one has none
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+class SearchBackend(ABC):
+    """An index of published pieces: kept in step by the commit hooks, rebuilt by the CLI."""
+
+    name = "abstract"
+
+    @abstractmethod
+    def available(self) -> bool:
+        """Whether an index exists to search."""
+
+    @abstractmethod
+    def sync(self, piece_ids: Iterable[int], load: Loader) -> None:
+        """Bring these pieces up to date; `load` is called once the index may be written,
+        so that the last writer always writes what the database holds last."""
+
+    @abstractmethod
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Raises SearchUnavailable when there is no index."""
+
+    @abstractmethod
+    def rebuild(self, documents: Iterable[SearchDocument],
+                progress: Callable[[int], None] | None = None) -> int:
+        """Build a new index beside the current one, then swap; returns the documents written."""
+
+    @abstractmethod
+    def document_ids(self) -> set[int]:
+        """The ids of the pieces in the index (empty without an index)."""
+
+    def index(self, piece: Piece) -> None:
+        document = document_for(piece)
+        self.sync([piece.id], lambda _ids: {piece.id: document})
+
+    def delete(self, piece_id: int) -> None:
+        self.sync([piece_id], lambda _ids: {piece_id: None})
+
+    def close(self) -> None:  # noqa: B027 (optional: most engines hold nothing open)
+        """Release open files."""
+
+
+def _whoosh(app: Flask) -> SearchBackend:
+    from cms.search.whoosh_backend import WhooshBackend
+
+    return WhooshBackend.from_app(app)
+
+
+BACKENDS: dict[str, Callable[[Flask], SearchBackend]] = {"whoosh": _whoosh}
+
+
+def create_backend(app: Flask) -> SearchBackend:
+    name = app.config["CMS_SEARCH_BACKEND"]
+    try:
+        factory = BACKENDS[name]
+    except KeyError:
+        raise ValueError(f"CMS_SEARCH_BACKEND: unknown search backend {name!r}") from None
+    return factory(app)
+
+
+def get_backend(app: Flask | None = None) -> SearchBackend:
+    """The backend of this app and process, created on first use and kept (one searcher)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    backend = app.extensions.get("cms_search")
+    if backend is None:
+        backend = app.extensions["cms_search"] = create_backend(app)
+    return backend

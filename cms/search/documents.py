@@ -1,0 +1,93 @@
+"""What the index holds of a piece: a plain, engine-neutral document built from the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cms.articles.models import Piece, PieceStatus
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """One published (possibly scheduled) piece, as plain text."""
+
+    id: int
+    kind: str
+    slug: str
+    title: str
+    language: str
+    published_at: datetime
+    standfirst: str = ""
+    body: str = ""
+    turns: tuple[tuple[str, str], ...] = ()  # (speaker's name, plain text), in order
+    tags: tuple[tuple[str, str], ...] = ()  # (slug, name)
+    campaign_id: int | None = None
+    campaign_title: str = ""
+    speakers: tuple[str, ...] = field(default=())
+
+
+def plain(html: str) -> str:
+    """The text of stored, sanitized HTML."""
+    return Markup(html).striptags()
+
+
+def is_indexable(piece: Piece) -> bool:
+    """Published pieces are indexed, scheduled ones too: the search filters them by date."""
+    return piece.status == PieceStatus.PUBLISHED and piece.published_at is not None
+
+
+def document_for(piece: Piece) -> SearchDocument:
+    turns = tuple((turn.participant.name, plain(turn.text_html))
+                  for turn in getattr(piece, "turns", []) or [])
+    speakers = tuple(p.name for p in getattr(piece, "participants", []) or [])
+    assert piece.published_at is not None
+    return SearchDocument(
+        id=piece.id,
+        kind=str(piece.kind),
+        slug=piece.slug,
+        title=piece.title,
+        language=piece.language or "en",
+        published_at=piece.published_at,
+        standfirst=piece.standfirst or "",
+        body=plain(piece.body_html or ""),
+        turns=turns,
+        tags=tuple((tag.slug, tag.name) for tag in piece.tags),
+        campaign_id=piece.campaign_id,
+        campaign_title=piece.campaign.title if piece.campaign else "",
+        speakers=speakers,
+    )
+
+
+def load_documents(session: Session, piece_ids: Iterable[int]) -> dict[int, SearchDocument | None]:
+    """The current document of each piece; None where it is gone or not published."""
+    wanted = sorted(set(piece_ids))
+    found: dict[int, SearchDocument | None] = dict.fromkeys(wanted)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        for piece in session.scalars(select(Piece).where(Piece.id.in_(chunk))):
+            found[piece.id] = document_for(piece) if is_indexable(piece) else None
+    return found
+
+
+def all_documents(session: Session, batch: int = 200) -> Iterator[SearchDocument]:
+    """Every indexable piece, a batch at a time, for a rebuild."""
+    last = 0
+    while True:
+        rows = list(session.scalars(
+            select(Piece)
+            .where(Piece.status == PieceStatus.PUBLISHED, Piece.published_at.is_not(None),
+                   Piece.id > last)
+            .order_by(Piece.id).limit(batch)
+        ))
+        if not rows:
+            return
+        for piece in rows:
+            yield document_for(piece)
+        last = rows[-1].id
+        session.expunge_all()

@@ -1,0 +1,13 @@
+"""The search form: a GET form, so it works without JavaScript and can be bookmarked."""
+
+from __future__ import annotations
+
+from wtforms import Form, SearchField
+
+
+class SearchForm(Form):
+    q = SearchField(
+        "Search the archive",
+        description='Words must all appear. Use "quotes" for a phrase, -word to leave a word out, '
+                    "OR for either word, title: or speaker: to look only there.",
+    )

@@ -1,0 +1,93 @@
+"""The visitor's query language, read into clauses that any backend can run.
+
+Words are ANDed; "quoted phrases"; -word excludes; OR between two clauses makes them
+alternatives; title: and speaker: restrict a clause. Whatever is typed is read, never
+refused: control characters become spaces, an unbalanced quote is dropped, a lone
+operator is a word, markup tags are dropped, and the text is cut at MAX_CHARS characters and MAX_CLAUSES clauses.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+MAX_CHARS = 300
+MAX_CLAUSES = 16
+SCOPES = ("title", "speaker")
+TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
+TOKEN = re.compile(r'(-?)(?:(title|speaker):)?(?:"([^"]*)"|([^\s"]+))', re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Clause:
+    text: str
+    phrase: bool = False
+    scope: str | None = None  # None: everywhere; "title" or "speaker"
+
+
+@dataclass
+class ParsedQuery:
+    """All groups must match (a group matches when one of its clauses does); no exclusion may."""
+
+    groups: list[list[Clause]] = field(default_factory=list)
+    excluded: list[Clause] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups
+
+
+def clean(text: str) -> str:
+    """Markup tags, control and format characters become spaces; spaces collapse; cut to MAX_CHARS."""
+    text = TAG.sub(" ", text[: MAX_CHARS * 4])
+    kept = "".join(" " if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} else c for c in text)
+    return " ".join(kept.split())[:MAX_CHARS]
+
+
+def parse(text: str) -> ParsedQuery:
+    text = clean(text)
+    if text.count('"') % 2:
+        head, _, tail = text.rpartition('"')
+        text = head + " " + tail
+    query = ParsedQuery()
+    pending_or = False
+    for match in TOKEN.finditer(text):
+        minus, scope, quoted, bare = match.groups()
+        if len(query.groups) + len(query.excluded) >= MAX_CLAUSES:
+            break
+        if quoted is None and bare == "OR" and not minus and not scope:
+            if query.groups and not pending_or:
+                pending_or = True
+                continue
+        elif quoted is None and bare in {"-", "OR"} and not scope:
+            continue
+        value = quoted if quoted is not None else bare
+        if not value.strip():
+            continue
+        clause = Clause(value.strip(), phrase=quoted is not None, scope=scope.lower() if scope else None)
+        if minus:
+            query.excluded.append(clause)
+        elif pending_or:
+            query.groups[-1].append(clause)
+        else:
+            query.groups.append([clause])
+        pending_or = False
+    if pending_or:  # "a OR": the OR was a word after all
+        query.groups.append([Clause("OR")])
+    if not query.groups and query.excluded:  # nothing to exclude from: search the words
+        query.groups = [[clause] for clause in query.excluded]
+        query.excluded = []
+    return query
+
+
+def _clause_text(clause: Clause) -> str:
+    value = f'"{clause.text}"' if clause.phrase else clause.text
+    return f"{clause.scope}:{value}" if clause.scope else value
+
+
+def to_text(query: ParsedQuery) -> str:
+    """The query written back in the query language."""
+    parts = [" OR ".join(_clause_text(c) for c in group) for group in query.groups]
+    parts += ["-" + _clause_text(c) for c in query.excluded]
+    return " ".join(parts)

@@ -1,0 +1,171 @@
+"""Keeping the index in step with the database, rebuilding it, and asking it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from cms.articles.models import Piece, PieceStatus, Tag, piece_tags
+from cms.campaigns.models import Campaign
+from cms.database import utcnow
+from cms.extensions import db
+from cms.search.backend import SearchRequest, SearchResults, get_backend
+from cms.search.documents import all_documents, load_documents
+from cms.search.models import SearchBacklog
+
+MAX_PAGE = 1000
+
+
+def _loader(session: Session) -> Callable[[Iterable[int]], dict]:  # type: ignore[type-arg]
+    def load(ids: Iterable[int]) -> dict:  # type: ignore[type-arg]
+        session.rollback()  # a new transaction: read what is committed now, not a snapshot
+        return load_documents(session, ids)
+
+    return load
+
+
+def backlog_ids(session: Session) -> set[int]:
+    return set(session.scalars(select(SearchBacklog.piece_id)))
+
+
+def _remember(session: Session, piece_ids: set[int]) -> None:
+    session.rollback()
+    known = backlog_ids(session)
+    new = sorted(piece_ids - known)
+    if new:
+        session.execute(insert(SearchBacklog), [{"piece_id": i, "since": utcnow()} for i in new])
+    session.commit()
+
+
+def _forget(session: Session, piece_ids: set[int], before: datetime) -> None:
+    session.execute(delete(SearchBacklog).where(SearchBacklog.piece_id.in_(sorted(piece_ids)),
+                                                SearchBacklog.since <= before))
+    session.commit()
+
+
+def pieces_of(session: Session, tag_ids: Iterable[int] = (), campaign_ids: Iterable[int] = ()) -> set[int]:
+    """The pieces under changed tags or campaigns: their documents carry the names."""
+    found: set[int] = set()
+    if tag_ids:
+        found |= set(session.scalars(
+            select(piece_tags.c.piece_id).where(piece_tags.c.tag_id.in_(sorted(set(tag_ids))))))
+    if campaign_ids:
+        found |= set(session.scalars(
+            select(Piece.id).where(Piece.campaign_id.in_(sorted(set(campaign_ids))))))
+    return found
+
+
+def update_index(piece_ids: Iterable[int], tag_ids: Iterable[int] = (),
+                 campaign_ids: Iterable[int] = ()) -> bool:
+    """Index these pieces after a commit; on failure log and keep them in the backlog.
+
+    Never raises: the database write has happened and stays. Returns whether it worked.
+    """
+    backend = get_backend()
+    wanted = set(piece_ids)
+    with Session(db.engine) as session:
+        try:
+            wanted |= pieces_of(session, tag_ids, campaign_ids)
+            waiting = backlog_ids(session)
+            started = utcnow()
+            if not backend.available():
+                _rebuild(session)
+            elif wanted | waiting:
+                backend.sync(wanted | waiting, _loader(session))
+            if waiting:
+                _forget(session, waiting, started)
+            return True
+        except Exception:
+            current_app.logger.exception(
+                "search: index update failed for pieces %s; kept for the next update", sorted(wanted))
+            try:
+                _remember(session, wanted)
+            except Exception:
+                current_app.logger.exception("search: could not record the pieces to index later")
+            return False
+
+
+def _rebuild(session: Session, progress: Callable[[int], None] | None = None) -> int:
+    """A new index from the database, swapped in; then whatever changed meanwhile."""
+    backend = get_backend()
+    started = utcnow()
+    written = backend.rebuild(all_documents(session), progress)
+    session.rollback()
+    changed = set(session.scalars(select(Piece.id).where(Piece.updated_at >= started)))
+    indexable = set(session.scalars(select(Piece.id).where(
+        Piece.status == PieceStatus.PUBLISHED, Piece.published_at.is_not(None))))
+    stale = backend.document_ids() - indexable
+    waiting = backlog_ids(session)
+    if changed | stale | waiting:
+        backend.sync(changed | stale | waiting, _loader(session))
+    session.execute(delete(SearchBacklog).where(SearchBacklog.since <= started))
+    session.commit()
+    return written
+
+
+def reindex(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the database (the site answers from the old one meanwhile)."""
+    with Session(db.engine) as session:
+        return _rebuild(session, progress)
+
+
+def indexable_count() -> int:
+    return db.session.scalar(select(func.count(Piece.id)).where(
+        Piece.status == PieceStatus.PUBLISHED, Piece.published_at.is_not(None))) or 0
+
+
+@dataclass(frozen=True)
+class Status:
+    available: bool
+    indexed: int
+    published: int
+    scheduled: int
+    backlog: int
+
+
+def status() -> Status:
+    backend = get_backend()
+    published = db.session.scalar(select(func.count(Piece.id)).where(Piece.public_filter())) or 0
+    return Status(
+        available=backend.available(),
+        indexed=len(backend.document_ids()),
+        published=published,
+        scheduled=indexable_count() - published,
+        backlog=db.session.scalar(select(func.count(SearchBacklog.piece_id))) or 0,
+    )
+
+
+def search(text: str, filters: dict[str, str], sort: str = "relevance", page: int = 1) -> SearchResults:
+    """Ask the backend, then label the facets (campaign titles, tag names) from the database."""
+    request = SearchRequest(
+        text=text, filters=filters, sort=sort if sort in ("relevance", "date") else "relevance",
+        page=min(max(page, 1), MAX_PAGE), per_page=current_app.config["CMS_SEARCH_PAGE_SIZE"],
+        now=utcnow(),
+    )
+    results = get_backend().search(request)
+    _label(results)
+    return results
+
+
+def _label(results: SearchResults) -> None:
+    from dataclasses import replace
+
+    campaign_ids = [int(v.key) for v in results.facets.get("campaign", []) if v.key.isdigit()]
+    titles = {row.id: row.title for row in db.session.execute(
+        select(Campaign.id, Campaign.title).where(Campaign.id.in_(campaign_ids)))}
+    slugs = [v.key for v in results.facets.get("tag", [])]
+    names = {row.slug: row.name for row in db.session.execute(
+        select(Tag.slug, Tag.name).where(Tag.slug.in_(slugs)))}
+    labels = {
+        "kind": lambda key: {"article": "Articles", "interview": "Interviews"}.get(key, key),
+        "campaign": lambda key: titles.get(int(key), key) if key.isdigit() else key,
+        "tag": lambda key: names.get(key, key),
+    }
+    for name, values in results.facets.items():
+        label = labels.get(name, lambda key: key)
+        results.facets[name] = [replace(v, label=label(v.key)) for v in values]
