@@ -13,6 +13,7 @@ from cms import config as settings
 from cms import pagecache
 from cms.database import engine_options
 from cms.extensions import compress, csrf, db, login_manager, migrate
+from cms.forms import BoundedIntConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=_asset_folder("templates"),
         static_folder=_asset_folder("static"),
     )
+    app.url_map.converters["int"] = BoundedIntConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings.resolve(values, app.instance_path))
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app))

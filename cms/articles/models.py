@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, and_
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cms.accounts.models import enum_column
@@ -39,6 +39,7 @@ piece_tags = Table(
     db.metadata,
     Column("piece_id", ForeignKey("pieces.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_piece_tags_tag_id", "tag_id", "piece_id"),
 )
 
 
@@ -74,6 +75,11 @@ class Image(db.Model):
 
 class Piece(db.Model):
     __tablename__ = "pieces"
+    __table_args__ = (
+        # Lists of public pieces walk these in order and stop after one page.
+        Index("ix_pieces_public", "status", "published_at", "id"),
+        Index("ix_pieces_campaign_public", "campaign_id", "status", "published_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[PieceKind] = mapped_column(enum_column(PieceKind, "kind"))
@@ -84,7 +90,7 @@ class Piece(db.Model):
     body_html: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(16), default="en")
     status: Mapped[PieceStatus] = mapped_column(
-        enum_column(PieceStatus, "status"), default=PieceStatus.DRAFT, index=True
+        enum_column(PieceStatus, "status"), default=PieceStatus.DRAFT
     )
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     comments_open: Mapped[bool] = mapped_column(default=True)

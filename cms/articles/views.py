@@ -18,7 +18,7 @@ from cms import forms
 from cms.articles import services
 from cms.articles.feeds import atom_feed
 from cms.articles.images import upload_folder
-from cms.articles.models import Piece, PieceKind, Tag
+from cms.articles.models import PieceKind, Tag, piece_tags
 from cms.extensions import db
 
 bp = Blueprint("articles", __name__)
@@ -47,7 +47,7 @@ def show(slug: str) -> str:
 @bp.route("/tags/<slug>")
 def tag(slug: str) -> str:
     found = db.session.scalar(select(Tag).where(Tag.slug == slug)) or abort(404)
-    query = services.public_pieces().where(Piece.tags.contains(found))
+    query = services.public_pieces().join(piece_tags).where(piece_tags.c.tag_id == found.id)
     pieces = db.paginate(query, page=page_number(),
                          per_page=current_app.config["CMS_PAGE_SIZE"], error_out=False)
     return render_template("articles/tag.html", tag=found, pieces=pieces)
