@@ -299,6 +299,9 @@ class Journey:
         page = context.new_page()
         page.on("dialog", self._on_dialog)
         page.on("pageerror", lambda error: self.script_errors.append(str(error)))
+        # A CSP violation (an inline style or script slipped into a template) or a failed load.
+        page.on("console", lambda message: message.type == "error" and self.script_errors.append(
+            f"console: {message.text} ({page.url})"))
         return page
 
     def _on_dialog(self, dialog: Any) -> None:
