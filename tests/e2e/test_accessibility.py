@@ -110,6 +110,19 @@ def test_moderation_queue_is_accessible(axe: Axe, live_server: LiveServer, inter
     axe.assert_clean(page, "approved comments")
 
 
+def test_search_page_is_accessible(axe: Axe, article: str, interview: Published):
+    page = axe.page()
+    page.goto("/search")
+    axe.assert_clean(page, "search")
+    page.get_by_label("Search the archive").fill("blocking")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator("ol.results > li")).to_have_count(1)
+    axe.assert_clean(page, "search results")
+    page.goto("/search?q=nothing+matches+this+zzqx")
+    expect(page.get_by_role("status")).to_contain_text("No results")
+    axe.assert_clean(page, "search without results")
+
+
 def test_campaign_page_is_accessible(axe: Axe, article: str, live_server: LiveServer):
     page = axe.page()
     page.goto(f"/campaigns/{live_server.campaign.slug}")

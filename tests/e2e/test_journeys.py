@@ -235,3 +235,32 @@ def test_the_dialog_check_works_and_javascript_is_really_off(journey: Journey):
         journey.dialogs.clear()
     else:
         journey.check()
+
+
+def test_visitor_searches_a_phrase_and_finds_the_interview_with_the_speaker(journey: Journey):
+    town = "Ganja" if journey.js else "Lankaran"  # a phrase that only this run's interview holds
+    transcript = (f"A conversation about courts.\n\nLeyla Aliyeva (LA): Who goes to court?\n\n"
+                  f"Rashad Mammadov (RM): Bloggers in {town} took the speech filters to court, "
+                  f"and lost.\n\nLA: Thank you.\n")
+    piece = journey.server.publish(f"Filters on trial in {town}", transcript, interview=True)
+    visitor = journey.person()
+    visitor.goto("/")
+    visitor.get_by_role("navigation", name="Site").get_by_role("link", name="Search").click()
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Search")
+    phrase = f'"{town} took the speech filters"'
+    visitor.get_by_label("Search the archive").fill(phrase)
+    journey.step(visitor, "phrase typed")
+
+    visitor.get_by_role("button", name="Search", exact=True).click()
+    expect(visitor.locator(".search-count")).to_have_text(f"1 result for “{phrase}”")
+    hit = visitor.locator("ol.results > li").first
+    expect(hit.get_by_role("link")).to_have_text(piece.title)
+    expect(hit.locator(".kind")).to_have_text("Interview")
+    expect(hit.locator(".snippet .speaker")).to_have_text("Rashad Mammadov:")
+    expect(hit.locator(".snippet mark")).to_contain_text([town, "speech", "filters"])  # highlighted
+    journey.step(visitor, "found, with the speaker")
+
+    hit.get_by_role("link", name=piece.title).click()
+    expect(visitor).to_have_url(re.compile(r"/interviews/[a-z0-9-]+$"))
+    expect(visitor.locator(".turn", has_text=f"Bloggers in {town}")).to_contain_text("Rashad Mammadov")
+    journey.step(visitor, "the interview")
