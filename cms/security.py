@@ -26,11 +26,12 @@ PRIVATE_PREFIXES = ("/desk", "/moderation", "/login", "/admin")
 
 
 def _refuse_control_characters() -> None:
-    """A NUL or other control character in the address is never a real request."""
-    if CONTROL_CHARACTERS.search(request.path) or any(
-        CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS.search(value)
-        for key, value in request.args.items(multi=True)
-    ):
+    """A NUL or other control character in a path is never a real page.
+
+    Query strings are left to the views: a search for text with control characters
+    in it is searched as words.
+    """
+    if CONTROL_CHARACTERS.search(request.path):
         abort(400, "The address contains characters this site does not accept.")
 
 

@@ -1,0 +1,73 @@
+"""The search page and the search commands, through the test client and the CLI runner."""
+
+from __future__ import annotations
+
+import re
+
+from cms.search.backend import get_backend
+
+
+def test_nav_links_search_and_empty_query_shows_form_and_latest(client, make_piece):
+    make_piece("Latest thing")
+    page = client.get("/").get_data(as_text=True)
+    assert '<a href="/search">Search</a>' in page
+    response = client.get("/search")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<form class="search" method="get" action="/search" role="search">' in html
+    assert '<label for="q">Search the archive</label>' in html
+    assert "<h2>Latest pieces</h2>" in html and "Latest thing" in html
+
+
+def test_results_with_snippet_speaker_facets_and_escaped_query(client, archive):
+    html = client.get("/search?q=prison").get_data(as_text=True)
+    assert "1 result for “prison”" in html
+    assert ('<span class="speaker">Xədicə İsmayılova:</span> Because the <mark>prison</mark> '
+            "was waiting") in html
+    assert '<a href="/search?q=prison&amp;sort=relevance&amp;kind=interview">Interviews</a> (1)' in html
+    hostile = client.get('/search?q=<script>alert("x")</script> defender').get_data(as_text=True)
+    assert "<script>alert" not in hostile
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; defender" in hostile
+
+
+def test_facet_link_filters_and_can_be_removed(client, archive):
+    html = client.get("/search?q=rights+OR+journalist&kind=interview").get_data(as_text=True)
+    assert "1 result for" in html and "Talking to a journalist in exile" in html
+    assert 'Kind: interview <a href="/search?q=rights+OR+journalist&amp;sort=relevance">remove</a>' in html
+
+
+def test_no_result_suggests_a_spelling_with_results(client, archive):
+    html = client.get("/search?q=journalsit").get_data(as_text=True)
+    assert "No results for “journalsit”." in html
+    assert 'Did you mean <a href="/search?q=journalist&amp;sort=relevance">journalist</a>?' in html
+
+
+def test_malformed_queries_are_never_an_error(client, archive):
+    for query in ['"unbalanced', "OR", "-", "title:", "a" * 5000, "<b>", "%", "::", "\u200b\u2028x"]:
+        response = client.get("/search", query_string={"q": query})
+        assert response.status_code == 200, query
+    # Control characters in the query are searched as words too (read as spaces, test_backend).
+    controlled = client.get("/search", query_string={"q": "\x01\x07\x1b[31m"})
+    assert controlled.status_code == 200
+    assert client.get("/search?q=x&page=99999999999999").status_code == 200
+    assert client.get("/search?q=x&page=-3&sort=nonsense&year=" + "9" * 500).status_code == 200
+
+
+def test_without_an_index_the_page_says_so_and_the_site_works(client, app):
+    assert not get_backend(app).available()
+    response = client.get("/search?q=anything")
+    assert response.status_code == 503
+    assert "Search is not available yet: the index has not been built." in response.get_data(as_text=True)
+    assert client.get("/").status_code == 200
+
+
+def test_reindex_and_status_commands(runner, make_piece):
+    make_piece("One")
+    make_piece("Two")
+    make_piece("Later", published_at=__import__("datetime").datetime(2999, 1, 1))
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 3 pieces." in result.output
+    status = runner.invoke(args=["search", "status"])
+    assert status.output == "Indexed: 3\nPublished: 2 (and 1 scheduled)\nWaiting for an index update: 0\n"
+    assert re.search(r"index-\d", get_backend(runner.app).current_name() or "")
