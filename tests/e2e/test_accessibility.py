@@ -123,6 +123,22 @@ def test_search_page_is_accessible(axe: Axe, article: str, interview: Published)
     axe.assert_clean(page, "search without results")
 
 
+def test_archive_tag_interviews_and_error_pages_are_accessible(axe: Axe, article: str, interview: Published):
+    page = axe.page()
+    page.goto("/archive")
+    axe.assert_clean(page, "archive")
+    page.locator("main ul a").first.click()
+    expect(page.locator("ol.pieces li[lang=ru]")).to_have_count(1)
+    axe.assert_clean(page, "archive month")
+    page.goto(article)
+    page.get_by_role("link", name="Privacy").click()
+    axe.assert_clean(page, "tag")
+    page.goto("/interviews")
+    axe.assert_clean(page, "interviews")
+    assert page.goto("/articles/no-such-piece").status == 404
+    axe.assert_clean(page, "not found")
+
+
 def test_campaign_page_is_accessible(axe: Axe, article: str, live_server: LiveServer):
     page = axe.page()
     page.goto(f"/campaigns/{live_server.campaign.slug}")
