@@ -3,7 +3,8 @@
 Words are ANDed; "quoted phrases"; -word excludes; OR between two clauses makes them
 alternatives; title: and speaker: restrict a clause. Whatever is typed is read, never
 refused: control characters become spaces, an unbalanced quote is dropped, a lone
-operator is a word, markup tags are dropped, and the text is cut at MAX_CHARS characters and MAX_CLAUSES clauses.
+operator is a word, markup tags are dropped, and the text is cut at MAX_CHARS
+characters and MAX_CLAUSES clauses.
 """
 
 from __future__ import annotations

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup, escape
+from whoosh.lang import porter, stemmer_for_language
 
-from cms.search.analysis import STEMMED_LANGUAGES, stemming_analyzer, variants
+from cms.search.analysis import STEMMED_LANGUAGES, variants
 
 WORDS = re.compile(r"\w+")
 BEFORE = 8  # words shown before the first match
@@ -18,55 +19,79 @@ FOLDED_FIELDS = {"title", "words", "speakers"}
 
 
 @lru_cache(maxsize=8)
-def _stemmer(language: str) -> Any:
-    return stemming_analyzer(language)
+def _stem(language: str) -> Callable[[str], str]:
+    return stemmer_for_language(language) if language != "en" else porter.stem
 
 
-def _marker(terms: Iterable[tuple[str, Any]], language: str) -> Any:
-    folded: set[str] = set()
-    stemmed: set[str] = set()
-    base = language.split("-")[0].lower()
-    for field, raw in terms:
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-        if field in FOLDED_FIELDS:
-            folded.add(text)
-        elif field.endswith("_" + base):
-            stemmed.add(text)
-    analyzer = _stemmer(base) if base in STEMMED_LANGUAGES and stemmed else None
+class Marker:
+    """Tells which words of a text matched: by folded form, or by stem in the piece's language."""
 
-    def matches(word: str) -> bool:
-        if any(form in folded for form in variants(word)):
-            return True
-        return analyzer is not None and any(t.text in stemmed for t in analyzer(word))
+    def __init__(self, terms: Iterable[tuple[str, Any]]) -> None:
+        self.folded: set[str] = set()
+        self.stemmed: dict[str, set[str]] = {}
+        for field, raw in terms:
+            text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            if field in FOLDED_FIELDS:
+                self.folded.add(text)
+            elif "_" in field:
+                self.stemmed.setdefault(field.rsplit("_", 1)[1], set()).add(text)
+        self._seen: dict[tuple[str, str], bool] = {}
 
-    return matches
+    def for_language(self, language: str) -> Callable[[str], bool]:
+        base = language.split("-")[0].lower()
+        stems = self.stemmed.get(base) if base in STEMMED_LANGUAGES else None
+        stem = _stem(base) if stems else None
+
+        def matches(word: str) -> bool:
+            key = (base, word)
+            if key not in self._seen:
+                forms = variants(word)
+                self._seen[key] = any(f in self.folded for f in forms) or (
+                    stem is not None and any(stem(f) in stems for f in forms))  # type: ignore[operator]
+            return self._seen[key]
+
+        return matches
 
 
-def _fragment(text: str, matches: Any, always: bool) -> Markup | None:
-    spans = [(m.start(), m.end(), matches(m.group())) for m in WORDS.finditer(text)]
-    first = next((i for i, span in enumerate(spans) if span[2]), None)
-    if first is None and not always:
+def _fragment(text: str, matches: Callable[[str], bool], always: bool) -> Markup | None:
+    """The words around the first match; the text is read only up to the end of that window."""
+    window: list[tuple[int, int]] = []
+    found = False
+    skipped = False
+    more = False
+    for m in WORDS.finditer(text):
+        if len(window) >= LENGTH:
+            more = True
+            break
+        window.append(m.span())
+        if not found and matches(m.group()):
+            found = True
+            if len(window) > BEFORE + 1:
+                skipped = True
+                window = window[-(BEFORE + 1):]
+        elif not found and len(window) > BEFORE + 1 and not always:
+            window.pop(0)
+            skipped = True
+    if not found and not always:
         return None
-    if not spans:
+    if not found:
+        skipped = False
+    if not window:
         return Markup("")
-    start = max(0, (first or 0) - BEFORE)
-    end = min(len(spans), start + LENGTH)
-    out = [Markup("…") if start else Markup("")]
-    position = spans[start][0]
-    for s, e, hit in spans[start:end]:
-        out.append(escape(text[position:s]))
-        out.append(Markup("<mark>%s</mark>") % text[s:e] if hit else escape(text[s:e]))
-        position = e
-    if end < len(spans):
-        out.append(Markup("…"))
-    else:
-        out.append(escape(text[position:].rstrip()))
+    out = [Markup("…") if skipped else Markup("")]
+    position = window[0][0]
+    for start, end in window:
+        out.append(escape(text[position:start]))
+        word = text[start:end]
+        out.append(Markup("<mark>%s</mark>") % word if matches(word) else escape(word))
+        position = end
+    out.append(Markup("…") if more else escape(text[position:].rstrip()))
     return Markup("").join(out)
 
 
-def snippet(stored: Mapping[str, Any], terms: Iterable[tuple[str, Any]]) -> tuple[Markup, str]:
+def snippet(stored: Mapping[str, Any], marker: Marker) -> tuple[Markup, str]:
     """(snippet, speaker): a matching turn names its speaker, else the standfirst or body."""
-    matches = _marker(list(terms), stored.get("language", "en"))
+    matches = marker.for_language(stored.get("language", "en"))
     for speaker, text in stored.get("turns") or []:
         found = _fragment(text, matches, always=False)
         if found is not None:

@@ -48,6 +48,26 @@ FACET_FIELDS = {"kind": "kind", "campaign": "campaign", "tag": "tags", "year": "
 TITLE_BOOST = 3.0
 
 
+class _CachedOverlappingCategorizer(sorting.OverlappingCategorizer):
+    """Whoosh rebuilds a segment's document -> tags lists on every search; keep them on the reader."""
+
+    def set_searcher(self, segment_searcher: Any, docoffset: int) -> None:
+        reader = segment_searcher.reader()
+        attribute = f"_cms_lists_{self._fieldname}"
+        cached = getattr(reader, attribute, None)
+        if cached is None or self._use_vectors or self._use_column:
+            super().set_searcher(segment_searcher, docoffset)
+            setattr(reader, attribute, self._lists)
+        else:
+            self._segment_searcher = segment_searcher
+            self._lists = cached
+
+
+class _OverlappingFacet(sorting.FieldFacet):
+    def categorizer(self, global_searcher: Any) -> sorting.Categorizer:
+        return _CachedOverlappingCategorizer(global_searcher, self.fieldname)
+
+
 def build_schema() -> Schema:
     fold = folding_analyzer()
     fields: dict[str, Any] = {
@@ -276,7 +296,11 @@ class WhooshBackend(SearchBackend):
         date_filter = And(conditions)
         facets = sorting.Facets()
         for name in FACETS:
-            facets.add_field(FACET_FIELDS[name], maptype=sorting.Count, allow_overlap=name == "tag")
+            field = FACET_FIELDS[name]
+            if name == "tag":
+                facets.add_facet(field, _OverlappingFacet(field, allow_overlap=True, maptype=sorting.Count))
+            else:
+                facets.add_field(field, maptype=sorting.Count)
         by_date = request.sort == "date"
         found = searcher.search(
             query, limit=request.page * request.per_page, filter=date_filter, groupedby=facets,
@@ -287,7 +311,10 @@ class WhooshBackend(SearchBackend):
         shown = range(start, min(start + request.per_page, found.scored_length()))
         typed = [("words", word) for group in parsed.groups for clause in group
                  if clause.scope != "speaker" for word in variants_of(clause.text)]
-        hits = [self._hit(found[i], typed) for i in shown]
+        page = [found[i] for i in shown]
+        terms = {term for hit in page for term in (hit.matched_terms() if found.has_matched_terms() else [])}
+        marker = snippets.Marker([*terms, *typed])
+        hits = [self._hit(hit, marker) for hit in page]
         results = SearchResults(hits, total, request.page, request.per_page)
         for name in FACETS:
             counts = found.groups(FACET_FIELDS[name])
@@ -297,10 +324,9 @@ class WhooshBackend(SearchBackend):
             results.suggestion = self._suggest(searcher, parsed, date_filter)
         return results
 
-    def _hit(self, hit: Any, typed: list[tuple[str, str]]) -> Hit:
+    def _hit(self, hit: Any, marker: snippets.Marker) -> Hit:
         stored = hit.fields()
-        matched = hit.matched_terms() if hit.results.has_matched_terms() else []
-        snippet, speaker = snippets.snippet(stored, [*matched, *typed])
+        snippet, speaker = snippets.snippet(stored, marker)
         return Hit(
             id=int(stored["id"]), kind=stored["kind"], slug=stored["slug"], title=stored["title"],
             language=stored["language"], published_at=stored["published"],

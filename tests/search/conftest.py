@@ -24,7 +24,7 @@ def make_interview(app: Flask, make_piece: Callable[..., Piece]) -> Callable[...
         piece = make_piece(title, kind=PieceKind.INTERVIEW, **fields)
         with app.app_context():
             people: dict[str, Participant] = {}
-            for position, (name, initials, _text) in enumerate(turns):
+            for name, initials, _text in turns:
                 if initials not in people:
                     role = ParticipantRole.INTERVIEWER if not people else ParticipantRole.INTERVIEWEE
                     people[initials] = Participant(piece_id=piece.id, name=name, initials=initials,
