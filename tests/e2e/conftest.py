@@ -52,6 +52,8 @@ AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.j
 RESULTS = ROOT / "test-results" / "e2e"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 VARIANTS = {"js": True, "nojs": False}
+TIMEOUT_MS = 10_000  # generous for a loaded CI machine; a passing step takes well under a second
+expect.set_options(timeout=TIMEOUT_MS)
 
 SERVED_SETTINGS = {
     "SECRET_KEY": "e2e secret key",
@@ -294,7 +296,7 @@ class Journey:
     def person(self) -> Page:
         """A new visitor: a fresh context, so no cookie is shared with anyone else."""
         context = self.browser.new_context(base_url=self.server.url, java_script_enabled=self.js)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(TIMEOUT_MS)
         self.contexts.append(context)
         page = context.new_page()
         page.on("dialog", self._on_dialog)
@@ -368,7 +370,7 @@ class Axe:
 
     def page(self) -> Page:
         page = self.context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(TIMEOUT_MS)
         return page
 
     def violations(self, page: Page) -> list[dict[str, Any]]:
