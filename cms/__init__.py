@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from cms import config as settings
-from cms import pagecache
+from cms import pagecache, ratelimit
 from cms.database import engine_options
 from cms.extensions import compress, csrf, db, login_manager, migrate
 from cms.forms import BoundedIntConverter
@@ -44,7 +44,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
-    pagecache.init_app(app)  # before the compressor: pages are cached compressed
+    pagecache.init_app(app)
+    ratelimit.init_app(app)  # before the compressor: pages are cached compressed
     compress.init_app(app)
 
     from cms import errors, models, security, templating  # noqa: F401 (models: every table)

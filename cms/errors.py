@@ -26,11 +26,14 @@ def render_error(status: int, detail: str | None = None) -> tuple[str, int]:
                            message=detail or message), status
 
 
-def _http_error(error: HTTPException) -> tuple[str, int]:
+def _http_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
     detail = None
     if error.code in {400, 429} and error.description != type(error).description:
         detail = error.description  # a message written for this case
-    return render_error(error.code or 500, detail)
+    html, status = render_error(error.code or 500, detail)
+    # Keep what the error says about the response (Retry-After, Allow), not its body type.
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return html, status, headers
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:

@@ -8,10 +8,14 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from cms import ratelimit
 from cms.accounts.models import Role, User
 from cms.extensions import db
 
 MIN_PASSWORD_LENGTH = 12
+# After this many failed logins for one account or from one client in a window, wait.
+LOGIN_FAILURES = 5
+LOGIN_WINDOW = 15 * 60
 
 
 class AccountError(ValueError):
@@ -61,6 +65,23 @@ def disable(user: User) -> User:
     user.active = False
     db.session.commit()
     return user
+
+
+def _login_keys(email: str, address: str | None) -> list[str]:
+    secret = current_app.config["SECRET_KEY"]
+    return [ratelimit.client_key(normalize_email(email), secret, purpose="login-account"),
+            ratelimit.client_key(address, secret, purpose="login-client")]
+
+
+def login_wait(email: str, address: str | None) -> int:
+    """Seconds to wait before another login attempt for this account or client (0: none)."""
+    counts = [ratelimit.counter().count(key, LOGIN_WINDOW) for key in _login_keys(email, address)]
+    return ratelimit.seconds_left(LOGIN_WINDOW) if max(counts) >= LOGIN_FAILURES else 0
+
+
+def record_login_failure(email: str, address: str | None) -> None:
+    for key in _login_keys(email, address):
+        ratelimit.counter().hit(key, LOGIN_WINDOW)
 
 
 def authenticate(email: str, password: str) -> User | None:

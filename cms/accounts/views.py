@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 from cms.accounts import services
@@ -42,8 +43,17 @@ def login() -> str | Response:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data or "", form.password.data or "")
-        if user is not None:
+        email = form.email.data or ""
+        wait = services.login_wait(email, request.remote_addr)
+        if wait:
+            minutes = -(-wait // 60)
+            raise TooManyRequests(
+                f"Too many failed attempts to log in. Try again in {minutes} "
+                f"minute{'s' if minutes != 1 else ''}.", retry_after=wait)
+        user = services.authenticate(email, form.password.data or "")
+        if user is None:
+            services.record_login_failure(email, request.remote_addr)
+        else:
             session.clear()  # a fresh session at login: no fixation
             login_user(user)
             session.permanent = True

@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, abort, current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
@@ -96,7 +97,7 @@ def post(piece_id: int) -> Response:
     try:
         ratelimit.check(request.remote_addr)
     except ratelimit.RateLimited as exc:
-        abort(429, description=str(exc))
+        raise TooManyRequests(str(exc), retry_after=exc.retry_after) from exc
     form = CommentForm()
     reply_to = (form.reply_to.data or "").strip()
     parent_id = (int(reply_to) if reply_to.isdigit() and len(reply_to) < 10 else 0) if reply_to else None
@@ -118,7 +119,6 @@ def post(piece_id: int) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """The blueprint, the rate-limit counter and the `comment_section` template global."""
+    """The blueprint and the `comment_section` template global."""
     app.register_blueprint(bp)
-    ratelimit.init_app(app)
     app.add_template_global(comment_section)

@@ -108,3 +108,47 @@ def test_login_renews_the_session(client, make_user):
     with client.session_transaction() as session:
         assert "planted" not in session
         assert session["_user_id"] == str(writer.id)
+
+
+def test_five_failures_for_one_account_make_the_next_attempt_wait(client, make_user):
+    writer = make_user(Role.WRITER)
+    for _ in range(5):
+        failed = client.post("/login", data={"email": writer.email, "password": "wrong password!!"},
+                             environ_base={"REMOTE_ADDR": f"198.51.100.{_}"})
+        assert failed.status_code == 200
+    # The right password from a sixth address still waits: the account is what is protected.
+    blocked = client.post("/login", data={"email": writer.email, "password": PASSWORD},
+                          environ_base={"REMOTE_ADDR": "198.51.100.99"})
+    assert blocked.status_code == 429
+    page = blocked.get_data(as_text=True)
+    assert "Too many failed attempts to log in. Try again in " in page and " minute" in page
+    assert 0 < int(blocked.headers["Retry-After"]) <= 15 * 60
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+
+
+def test_five_failures_from_one_client_make_it_wait_for_any_account(client, make_user):
+    writer = make_user(Role.WRITER)
+    for number in range(5):
+        client.post("/login", data={"email": f"guess{number}@example.org", "password": "x" * 12})
+    blocked = client.post("/login", data={"email": writer.email, "password": PASSWORD})
+    assert blocked.status_code == 429
+    other_client = client.application.test_client()
+    allowed = other_client.post("/login", data={"email": writer.email, "password": PASSWORD},
+                                environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    assert allowed.status_code == 302
+
+
+def test_four_failures_still_let_the_right_password_in(client, make_user):
+    writer = make_user(Role.WRITER)
+    for _ in range(4):
+        client.post("/login", data={"email": writer.email, "password": "wrong password!!"})
+    assert client.post("/login", data={"email": writer.email, "password": PASSWORD}).status_code == 302
+
+
+def test_login_throttle_keys_hold_no_address_or_email(app):
+    from cms.accounts import services
+
+    with app.test_request_context():
+        keys = services._login_keys("Nina@Example.org", "203.0.113.5")
+    assert all(len(key) == 64 and "203.0.113" not in key and "nina" not in key for key in keys)

@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from cms.comments import ratelimit
+from cms import ratelimit
 from cms.comments.models import CommentStatus
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
