@@ -62,12 +62,19 @@ def _external_link_rel(attrs: dict, new: bool = False) -> dict | None:
 
 
 class _DemoteHeadings(Treeprocessor):
-    """The page title is the only h1: a writer's # becomes h2, ## h3, and so on."""
+    """The page title is the only h1: a body's highest heading becomes h2, the rest follow.
+
+    Whether a writer starts at # or at ##, headings then go h1 (title), h2, h3... with no
+    level skipped, as screen-reader users navigate by them.
+    """
 
     def run(self, root: Element) -> None:
-        for element in root.iter():
-            if len(element.tag) == 2 and element.tag[0] == "h" and element.tag[1] in "12345":
-                element.tag = f"h{int(element.tag[1]) + 1}"
+        headings = [e for e in root.iter() if len(e.tag) == 2 and e.tag[0] == "h" and e.tag[1] in "123456"]
+        if not headings:
+            return
+        shift = 2 - min(int(e.tag[1]) for e in headings)
+        for element in headings:
+            element.tag = f"h{min(int(element.tag[1]) + shift, 6)}"
 
 
 class _DemoteHeadingsExtension(Extension):

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
@@ -36,10 +45,17 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _home_for(user: User) -> str:
+    """Where a user starts: writers at the desk, moderators at the comment queue."""
+    if not user.can_write and user.can_moderate and "moderation.queue" in current_app.view_functions:
+        return url_for("moderation.queue")
+    return url_for("desk.index")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response:
     if current_user.is_authenticated:
-        return redirect(url_for("desk.index"))
+        return redirect(_home_for(current_user))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
@@ -57,7 +73,7 @@ def login() -> str | Response:
             session.clear()  # a fresh session at login: no fixation
             login_user(user)
             session.permanent = True
-            return redirect(_safe_next(request.args.get("next")) or url_for("desk.index"))
+            return redirect(_safe_next(request.args.get("next")) or _home_for(user))
         error = "Unknown email or wrong password."
     return render_template("accounts/login.html", form=form, error=error)
 

@@ -176,6 +176,24 @@ class Thread:
     replies: list[Thread] = field(default_factory=list)
 
 
+@dataclass
+class CommentPage:
+    """One page of a piece's approved threads."""
+
+    threads: list[Thread]
+    count: int  # approved comments on the piece, replies included
+    page: int
+    pages: int
+
+
+def approved_page(piece: Piece, page: int, per_page: int) -> CommentPage:
+    """Page `page` of the threads (a comment and its replies stay together); one query."""
+    roots, count = approved_threads(piece)
+    pages = max(-(-len(roots) // per_page), 1)
+    page = min(max(page, 1), pages)
+    return CommentPage(roots[(page - 1) * per_page: page * per_page], count, page, pages)
+
+
 def approved_threads(piece: Piece) -> tuple[list[Thread], int]:
     """The approved comments of a piece, oldest first, replies under their parents; one query."""
     comments = db.session.scalars(

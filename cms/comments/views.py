@@ -15,6 +15,7 @@ from cms.comments import ratelimit, services, tokens
 from cms.comments.forms import COMMENT_HELP, CommentForm
 from cms.comments.models import Comment
 from cms.extensions import csrf, db
+from cms.forms import page_number
 
 bp = Blueprint("comments", __name__, url_prefix="/comments")
 
@@ -44,11 +45,13 @@ def _sign(form: CommentForm, piece: Piece) -> None:
 def comment_section(piece: Piece) -> Markup:
     """The approved comments under a piece and the form (template global, so articles need not
     import comments)."""
-    threads, count = services.approved_threads(piece)
+    shown = services.approved_page(piece, page_number(request.args.get("comments")),
+                                   current_app.config["CMS_COMMENTS_PER_PAGE"])
     closed = services.closed_reason(piece)
     form = None if closed else _blank_form(piece)
-    return Markup(render_template("comments/_section.html", piece=piece, threads=threads,
-                                  count=count, closed=closed, form=form, help_lines=COMMENT_HELP))
+    return Markup(render_template("comments/_section.html", piece=piece, threads=shown.threads,
+                                  count=shown.count, shown=shown, closed=closed, form=form,
+                                  help_lines=COMMENT_HELP))
 
 
 def _form_page(piece: Piece, form: CommentForm, parent: Comment | None, error: str | None = None,

@@ -152,3 +152,9 @@ def test_login_throttle_keys_hold_no_address_or_email(app):
     with app.test_request_context():
         keys = services._login_keys("Nina@Example.org", "203.0.113.5")
     assert all(len(key) == 64 and "203.0.113" not in key and "nina" not in key for key in keys)
+
+
+def test_moderators_start_at_the_comment_queue_writers_at_the_desk(client, auth, make_user):
+    assert auth.login(make_user(Role.MODERATOR)).headers["Location"] == "/moderation/comments"
+    auth.logout()
+    assert auth.login(make_user(Role.EDITOR)).headers["Location"] == "/desk/"

@@ -127,3 +127,11 @@ def test_archive_months_count_only_public_pieces(app, make_piece):
         assert services.archive_months() == [(2025, 5, 1), (2024, 3, 2)]
         assert [p.slug for p in db.session.scalars(services.month_pieces(2024, 3))] == [
             "march-too", "march"]
+
+
+def test_body_headings_start_at_h2_whatever_level_the_writer_began_with(app, make_piece):
+    deep = make_piece("Deep", body_source="### Start\n\ntext\n\n#### Under\n\n### Next")
+    top = make_piece("Top", body_source="# One\n\n## Two")
+    assert "<h2>Start</h2>" in deep.body_html and "<h3>Under</h3>" in deep.body_html
+    assert "<h2>Next</h2>" in deep.body_html
+    assert "<h2>One</h2>" in top.body_html and "<h3>Two</h3>" in top.body_html

@@ -210,3 +210,31 @@ def test_admins_set_blocked_words_and_such_comments_go_to_spam(
         CommentStatus.SPAM, CommentStatus.SPAM, CommentStatus.PENDING]
     with app.app_context(), pytest.raises(PermissionDenied):
         services.set_blocked_words(db.session.get(User, moderator.id), "x")
+
+
+@pytest.mark.config(CMS_COMMENTS_PER_PAGE=2)
+def test_comments_are_paged_by_thread_oldest_first(app, client, make_piece):
+    from cms.comments.models import Comment, CommentStatus
+    from cms.extensions import db
+
+    piece = make_piece("Talked about")
+    with app.app_context():
+        ids = []
+        for number in range(5):
+            comment = Comment(piece_id=piece.id, author_name=f"Reader {number}",
+                              body=f"Comment number {number}", body_html=f"<p>Comment number {number}</p>",
+                              status=CommentStatus.APPROVED,
+                              parent_id=ids[0] if number == 4 else None)
+            db.session.add(comment)
+            db.session.commit()
+            ids.append(comment.id)
+    first = client.get("/articles/talked-about").get_data(as_text=True)
+    assert "<h2 id=\"comments-heading\">5 comments</h2>" in first
+    assert "Comment number 0" in first and "Comment number 4" in first  # the reply stays with 0
+    assert "Comment number 1" in first and "Comment number 2" not in first
+    assert "Comments page 1 of 2" in first
+    assert 'href="/articles/talked-about?comments=2#comments">Later comments</a>' in first
+    second = client.get("/articles/talked-about?comments=2").get_data(as_text=True)
+    assert "Comment number 2" in second and "Comment number 3" in second
+    assert "Comment number 1" not in second
+    assert client.get("/articles/talked-about?comments=999").status_code == 200
