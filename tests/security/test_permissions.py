@@ -1,0 +1,242 @@
+"""Every route x every role -> the expected status; every state change needs its token.
+
+Roles: anonymous, the writer who owns the pieces, another writer, moderator, editor, admin.
+A route added to the app without a row here fails `test_every_route_is_in_the_matrix`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from cms.accounts.models import Role, User
+from cms.articles.models import Piece, PieceKind, PieceStatus
+from cms.articles.services import PieceData
+from cms.campaigns.models import Campaign
+from cms.comments.models import Comment, CommentStatus
+from cms.comments.tokens import make_token
+from cms.database import utcnow
+from cms.extensions import db
+from cms.interviews import services as interviews
+
+ROLES = ["anonymous", "owner", "other_writer", "moderator", "editor", "admin"]
+PASSWORD_HASH = generate_password_hash("matrix password", method="pbkdf2:sha256:1000")
+
+# Status per role, in the order of ROLES.
+PUBLIC = (200,) * 6
+LOGIN_PAGE = (200, 302, 302, 302, 302, 302)
+WRITERS = (302, 200, 200, 403, 200, 200)  # any writer, editor or admin; anonymous to the login
+OWNER = (302, 200, 403, 403, 200, 200)  # the piece's writer, editors and admins
+# Anonymous POSTs carry no session, so no CSRF token: refused (400) before anything else.
+OWNER_ACTS = (400, 302, 403, 403, 302, 302)
+EDITORS = (302, 403, 403, 403, 200, 200)
+MODERATORS = (302, 403, 403, 200, 200, 200)
+MODERATORS_ACT = (400, 403, 403, 302, 302, 302)
+ADMINS = (302, 403, 403, 403, 403, 200)
+MISSING = (404,) * 6
+
+# (method, path, form data, statuses). Paths use {a}rticle, {i}nterview, {c}ampaign slug and
+# id, {comment}, {tag}. Form data for POSTs is valid unless the row is about refusal.
+MATRIX = [
+    ("GET", "/", None, PUBLIC),
+    ("GET", "/archive", None, PUBLIC),
+    ("GET", "/archive/{year}/{month}", None, PUBLIC),
+    ("GET", "/articles/{a_slug}", None, PUBLIC),
+    ("GET", "/articles/draft-piece", None, MISSING),
+    ("GET", "/interviews", None, PUBLIC),
+    ("GET", "/interviews/{i_slug}", None, PUBLIC),
+    ("GET", "/campaigns/{c_slug}", None, PUBLIC),
+    ("GET", "/campaigns/{c_slug}/feed.atom", None, PUBLIC),
+    ("GET", "/feed.atom", None, PUBLIC),
+    ("GET", "/tags/{tag}", None, PUBLIC),
+    # The matrix builds no search index (see _no_search_indexing): the page says so, with 503.
+    ("GET", "/search?q=rights", None, (503,) * 6),
+    ("GET", "/healthz", None, PUBLIC),
+    ("GET", "/media/{missing}", None, MISSING),
+    ("GET", "/static/favicon.svg", None, PUBLIC),
+    ("GET", "/comments/{a_id}/reply/{comment}", None, PUBLIC),
+    ("POST", "/comments/{a_id}", "comment", PUBLIC),
+    ("GET", "/login", None, LOGIN_PAGE),
+    ("POST", "/login", "login", (400,) + (302,) * 5),
+    ("POST", "/logout", {}, (400,) + (302,) * 5),
+    ("GET", "/desk/", None, WRITERS),
+    ("GET", "/desk/new", None, WRITERS),
+    ("POST", "/desk/new", {"title": "Matrix piece", "language": "en"}, (400, 302, 302, 403, 302, 302)),
+    ("GET", "/desk/{a_id}/edit", None, OWNER),
+    ("POST", "/desk/{a_id}/edit", {"title": "Edited", "language": "en"}, OWNER_ACTS),
+    ("GET", "/desk/{a_id}/preview", None, OWNER),
+    ("POST", "/desk/{a_id}/publish", {"publish_at": ""}, OWNER_ACTS),
+    ("POST", "/desk/{a_id}/unpublish", {}, OWNER_ACTS),
+    ("GET", "/desk/{a_id}/delete", None, OWNER),
+    ("POST", "/desk/{a_id}/delete", {}, OWNER_ACTS),
+    ("GET", "/desk/campaigns/", None, EDITORS),
+    ("GET", "/desk/campaigns/new", None, EDITORS),
+    ("POST", "/desk/campaigns/new", {"title": "New campaign"}, (400, 403, 403, 403, 302, 302)),
+    ("GET", "/desk/campaigns/{c_id}/edit", None, EDITORS),
+    ("POST", "/desk/campaigns/{c_id}/edit", {"title": "Renamed"}, (400, 403, 403, 403, 302, 302)),
+    ("GET", "/desk/interviews/new", None, WRITERS),
+    ("POST", "/desk/interviews/new", "interview", (400, 302, 302, 403, 302, 302)),
+    ("GET", "/desk/interviews/{i_id}/edit", None, OWNER),
+    ("POST", "/desk/interviews/{i_id}/edit", "interview", OWNER_ACTS),
+    ("GET", "/desk/interviews/{i_id}/participants", None, OWNER),
+    ("POST", "/desk/interviews/{i_id}/participants", {}, OWNER_ACTS),
+    ("GET", "/moderation", None, (302, 403, 403, 302, 302, 302)),
+    ("GET", "/moderation/", None, (302, 403, 403, 302, 302, 302)),
+    ("GET", "/moderation/comments", None, MODERATORS),
+    ("POST", "/moderation/comments", {"ids": "{comment}", "action": "spam"}, MODERATORS_ACT),
+    ("GET", "/moderation/comments/{comment}", None, MODERATORS),
+    ("POST", "/moderation/comments/{comment}", {"action": "unapprove"}, MODERATORS_ACT),
+    ("POST", "/moderation/pieces/{a_id}/comments", {"open": ""}, MODERATORS_ACT),
+    ("GET", "/moderation/blocked-words", None, ADMINS),
+    ("POST", "/moderation/blocked-words", {"words": "casino"}, (400, 403, 403, 403, 403, 302)),
+]
+
+
+def _world(app):
+    """Users of every role, a campaign, a published article and interview, an approved comment."""
+    with app.app_context():
+        users = {}
+        for role, kind in [("owner", Role.WRITER), ("other_writer", Role.WRITER),
+                           ("moderator", Role.MODERATOR), ("editor", Role.EDITOR),
+                           ("admin", Role.ADMIN)]:
+            users[role] = User(email=f"{role}@example.org", display_name=role, role=kind,
+                               password_hash=PASSWORD_HASH)
+            db.session.add(users[role])
+        campaign = Campaign(slug="matrix-campaign", title="Matrix campaign")
+        db.session.add(campaign)
+        db.session.flush()
+        when = utcnow() - timedelta(days=1)
+        article = Piece(kind=PieceKind.ARTICLE, slug="rights-article", title="Rights article",
+                        body_source="Rights.", body_html="<p>Rights.</p>", author=users["owner"],
+                        campaign=campaign, status=PieceStatus.PUBLISHED, published_at=when)
+        draft = Piece(kind=PieceKind.ARTICLE, slug="draft-piece", title="Draft", author=users["owner"])
+        db.session.add_all([article, draft])
+        db.session.commit()
+        interview = interviews.create_interview(users["owner"], PieceData(
+            title="Matrix interview", body_source="Intro.\n\nAnn Ask (AA): Question?\n\nBo Be (BB): Answer."))
+        interview.status, interview.published_at = PieceStatus.PUBLISHED, when
+        from cms.articles.services import get_or_create_tags
+
+        article.tags = get_or_create_tags(["Rights"], "topic")
+        comment = Comment(piece_id=article.id, author_name="Reader", body="Hello",
+                          body_html="<p>Hello</p>", status=CommentStatus.APPROVED)
+        db.session.add(comment)
+        db.session.commit()
+        return {
+            "a_id": article.id, "a_slug": article.slug, "i_id": interview.id,
+            "i_slug": interview.slug, "c_id": campaign.id, "c_slug": campaign.slug,
+            "comment": comment.id, "tag": "rights", "year": when.year, "month": when.month,
+            "emails": {role: user.email for role, user in users.items()},
+            "missing": "no-such-file.png",
+        }
+
+
+def _client(app, world, role):
+    client = app.test_client()
+    if role != "anonymous":
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          client.get("/login").get_data(as_text=True)).group(1)
+        response = client.post("/login", data={"email": world["emails"][role],
+                                               "password": "matrix password", "csrf_token": token})
+        assert response.status_code == 302
+    return client
+
+
+def _csrf(client) -> str | None:
+    """The session's CSRF token, from the logout form every logged-in page carries."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/archive").get_data(as_text=True))
+    return found.group(1) if found else None
+
+
+def _form(app, kind, world, role, piece_id):
+    if kind == "comment":
+        with app.app_context():
+            token = make_token(piece_id) if role == "anonymous" else ""
+        return {"name": "Matrix reader", "body": f"A comment from {role}.", "form_token": token}
+    if kind == "login":
+        return {"email": world["emails"].get("owner"), "password": "matrix password"}
+    if kind == "interview":
+        return {"title": "Matrix interview", "language": "en",
+                "body_source": "Ann Ask (AA): Question?\n\nBo Be (BB): Answer."}
+    return {key: str(value).format(**world) for key, value in kind.items()}
+
+
+def _request(app, world, method, path, data, role, with_token=True):
+    client = _client(app, world, role)
+    url = path.format(**world)
+    if method == "GET":
+        response = client.get(url)
+        response.close()  # static files stream from an open file
+        return response
+    form = _form(app, data, world, role, world["a_id"])
+    token = _csrf(client) if role != "anonymous" else None
+    if with_token and token:
+        form["csrf_token"] = token
+    if not with_token:
+        form.pop("form_token", None)
+    return client.post(url, data=form)
+
+
+@pytest.fixture(autouse=True)
+def _no_search_indexing(monkeypatch):
+    """Permissions do not depend on the search index; indexing every world would triple the time."""
+    monkeypatch.setattr("cms.search.services.update_index", lambda *args, **kwargs: True)
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True, CMS_COMMENT_MIN_SECONDS=0, CMS_PAGE_CACHE_SECONDS=0,
+                    CMS_COMMENT_RATE_PER_MINUTE=1000)
+@pytest.mark.parametrize("method,path,data,statuses", MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+def test_route_by_role(app, method, path, data, statuses):
+    """One world for a GET row; a fresh one per role for a state change, so roles do not interfere."""
+    from tests.conftest import BACKEND, _truncate_all
+
+    seen = {}
+    for index, role in enumerate(ROLES):
+        if method == "POST" or index == 0:
+            if index:
+                _truncate_all(app) if BACKEND == "postgres" else _empty(app)
+            world = _world(app)
+        seen[role] = _request(app, world, method, path, data, role).status_code
+    assert seen == dict(zip(ROLES, statuses, strict=True))
+
+
+def _empty(app):
+    with app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+
+
+def test_every_route_is_in_the_matrix(app):
+    covered = {(method, re.sub(r"\{[a-z_]+\}", "X", path.split("?")[0])) for method, path, _, _ in MATRIX}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        pattern = re.sub(r"<[^>]+>", "X", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if (method, pattern) not in covered and not (rule.endpoint == "static"):
+                missing.append(f"{method} {rule.rule}")
+    assert missing == []
+
+
+# POST addresses that are also pages (a form shown by GET): their GET is in the matrix above.
+GET_TOO = {path for method, path, _, _ in MATRIX if method == "GET"}
+STATE_CHANGING = [(method, path, data, statuses) for method, path, data, statuses in MATRIX
+                  if method == "POST" and path != "/login"]
+# Roles allowed to make each change: the refusal must come from the token, not the role.
+ALLOWED = {row[1]: ROLES[[s < 400 for s in row[3]].index(True, 1)] for row in STATE_CHANGING}
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True, CMS_COMMENT_MIN_SECONDS=0)
+@pytest.mark.parametrize("method,path,data,statuses", STATE_CHANGING,
+                         ids=[row[1] for row in STATE_CHANGING])
+def test_state_changes_refuse_get_and_a_post_without_its_token(app, method, path, data, statuses):
+    role = "anonymous" if path.startswith("/comments/") else ALLOWED[path]
+    world = _world(app)
+    refused = _request(app, world, method, path, data, role, with_token=False)
+    assert refused.status_code == 400, refused.get_data(as_text=True)[:300]
+    if path.startswith(("/logout", "/moderation/comments/")) or path in GET_TOO:
+        return  # these addresses also answer GET, with a page that changes nothing
+    assert app.test_client().get(path.format(**world)).status_code == 405
