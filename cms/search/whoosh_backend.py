@@ -21,7 +21,7 @@ from typing import Any
 from flask import Flask
 from whoosh import index, sorting
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.index import FileIndex
+from whoosh.index import FileIndex, LockError
 from whoosh.query import And, AndNot, DateRange, Every, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
@@ -223,23 +223,30 @@ class WhooshBackend(SearchBackend):
             return
         while True:
             ix = self._writable_index()
-            writer = ix.writer(timeout=self.lock_timeout, delay=0.02)
-            if self.current_name() != self._ix_name:  # swapped while we waited: write the new one
-                writer.cancel()
-                continue
+            # The lock is ours, not the writer's: Whoosh takes it before creating its files
+            # and keeps it when that fails (an unwritable folder), blocking every later write.
+            lock = ix.lock("WRITELOCK")
+            if not _acquire(lock, self.lock_timeout):
+                raise LockError("search: the index stayed locked")
             try:
-                documents = load(ids)
-                for piece_id in ids:
-                    document = documents.get(piece_id)
-                    if document is None:
-                        writer.delete_by_term("id", str(piece_id))
-                    else:
-                        writer.update_document(**whoosh_fields(document))
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
-            return
+                if self.current_name() != self._ix_name:  # swapped while we waited: write the new one
+                    continue
+                writer = ix.writer(_lk=False)
+                try:
+                    documents = load(ids)
+                    for piece_id in ids:
+                        document = documents.get(piece_id)
+                        if document is None:
+                            writer.delete_by_term("id", str(piece_id))
+                        else:
+                            writer.update_document(**whoosh_fields(document))
+                except BaseException:
+                    writer.cancel()
+                    raise
+                writer.commit()
+                return
+            finally:
+                lock.release()
 
     def rebuild(self, documents: Iterable[SearchDocument],
                 progress: Callable[[int], None] | None = None) -> int:
