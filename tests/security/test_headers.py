@@ -26,9 +26,9 @@ def test_every_response_carries_the_security_headers(client, make_piece):
         assert "Strict-Transport-Security" not in headers
 
 
-def test_desk_and_login_pages_are_never_cached_or_indexed(client, auth, make_user):
-    auth.login(make_user("writer"))
-    for url in ("/desk/", "/desk/new", "/login"):
+def test_desk_moderation_and_login_pages_are_never_cached_or_indexed(client, auth, make_user):
+    auth.login(make_user("editor"))
+    for url in ("/desk/", "/desk/new", "/login", "/moderation/comments", "/moderation/comments?status=spam"):
         headers = client.get(url).headers
         assert headers["Cache-Control"] == "private, no-store", url
         assert headers["X-Robots-Tag"] == "noindex", url
