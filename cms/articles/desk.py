@@ -36,20 +36,34 @@ def writer_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def _editable_piece(piece_id: int) -> Piece:
+def editable_piece(piece_id: int) -> Piece:
     piece = db.session.get(Piece, piece_id) or abort(404)
     if not services.can_edit(piece, current_user):
         abort(403)
     return piece
 
 
-def _campaign_choices(form: PieceForm) -> None:
+def campaign_choices(form: PieceForm) -> None:
     form.campaign_id.choices = [("", "— no campaign —")] + [
         (str(c.id), c.title) for c in services.campaigns()
     ]
 
 
-def _piece_data(form: PieceForm) -> services.PieceData:
+def prefill(form: PieceForm, piece: Piece) -> None:
+    """Show a stored piece's campaign, tags and image details in the form."""
+    form.campaign_id.data = str(piece.campaign_id or "")
+    form.topics.data = ", ".join(tag.name for tag in piece.topics)
+    form.countries.data = ", ".join(tag.name for tag in piece.countries)
+    if piece.image is not None:
+        form.image_alt.data = piece.image.alt_text
+        form.image_caption.data = piece.image.caption
+        form.image_credit.data = piece.image.credit
+        form.image_licence_name.data = piece.image.licence_name
+        form.image_licence_url.data = piece.image.licence_url
+        form.image_source_url.data = piece.image.source_url
+
+
+def piece_data(form: PieceForm) -> services.PieceData:
     campaign = form.campaign_id.data
     return services.PieceData(
         title=form.title.data or "",
@@ -65,7 +79,7 @@ def _piece_data(form: PieceForm) -> services.PieceData:
     )
 
 
-def _attach_upload(form: PieceForm, data: services.PieceData) -> bool:
+def attach_upload(form: PieceForm, data: services.PieceData) -> bool:
     """Store an uploaded lead image into `data`; False (with the form error set) if refused."""
     upload = form.image.data
     if not upload or not getattr(upload, "filename", ""):
@@ -86,7 +100,7 @@ def _attach_upload(form: PieceForm, data: services.PieceData) -> bool:
     return True
 
 
-def _update_image_details(form: PieceForm, piece: Piece) -> None:
+def update_image_details(form: PieceForm, piece: Piece) -> None:
     """Credit, caption and licence of the current image can change without a new upload."""
     if piece.image is None or form.image.data and getattr(form.image.data, "filename", ""):
         return
@@ -103,14 +117,14 @@ def _save(form: PieceForm, piece: Piece | None) -> Piece | None:
     """Validate and save the form; None when it goes back to the writer with errors."""
     if not form.validate_on_submit():
         return None
-    data = _piece_data(form)
-    if not _attach_upload(form, data):
+    data = piece_data(form)
+    if not attach_upload(form, data):
         db.session.rollback()
         return None
     try:
         if piece is None:
             return services.create_piece(current_user, data)
-        _update_image_details(form, piece)
+        update_image_details(form, piece)
         return services.update_piece(piece, current_user, data)
     except services.PieceError as exc:
         db.session.rollback()
@@ -139,7 +153,7 @@ def index() -> str:
 @writer_required
 def new() -> str | Response:
     form = PieceForm()
-    _campaign_choices(form)
+    campaign_choices(form)
     piece = _save(form, None) if request.method == "POST" else None
     if piece is not None:
         return _after_save(piece)
@@ -149,20 +163,11 @@ def new() -> str | Response:
 @bp.route("/<int:piece_id>/edit", methods=["GET", "POST"])
 @writer_required
 def edit(piece_id: int) -> str | Response:
-    piece = _editable_piece(piece_id)
+    piece = editable_piece(piece_id)
     form = PieceForm(obj=piece if request.method == "GET" else None)
-    _campaign_choices(form)
+    campaign_choices(form)
     if request.method == "GET":
-        form.campaign_id.data = str(piece.campaign_id or "")
-        form.topics.data = ", ".join(tag.name for tag in piece.topics)
-        form.countries.data = ", ".join(tag.name for tag in piece.countries)
-        if piece.image is not None:
-            form.image_alt.data = piece.image.alt_text
-            form.image_caption.data = piece.image.caption
-            form.image_credit.data = piece.image.credit
-            form.image_licence_name.data = piece.image.licence_name
-            form.image_licence_url.data = piece.image.licence_url
-            form.image_source_url.data = piece.image.source_url
+        prefill(form, piece)
     elif _save(form, piece) is not None:
         return _after_save(piece)
     return render_template("desk/edit.html", form=form, piece=piece,
@@ -172,7 +177,7 @@ def edit(piece_id: int) -> str | Response:
 @bp.route("/<int:piece_id>/preview")
 @writer_required
 def preview(piece_id: int) -> str:
-    piece = _editable_piece(piece_id)
+    piece = editable_piece(piece_id)
     # A draft has no date yet: show the one it would get if published now.
     template = f"{piece.kind}s/piece.html"  # articles/ or interviews/, as the public page
     return render_template(template, piece=piece, preview=True, preview_date=utcnow(),
@@ -182,7 +187,7 @@ def preview(piece_id: int) -> str:
 @bp.route("/<int:piece_id>/publish", methods=["POST"])
 @writer_required
 def publish(piece_id: int) -> Response:
-    piece = _editable_piece(piece_id)
+    piece = editable_piece(piece_id)
     form = PublishForm()
     if not form.validate_on_submit():
         flash("Give the publication time as a date and a time, or leave it empty.")
@@ -197,7 +202,7 @@ def publish(piece_id: int) -> Response:
 @bp.route("/<int:piece_id>/unpublish", methods=["POST"])
 @writer_required
 def unpublish(piece_id: int) -> Response:
-    piece = _editable_piece(piece_id)
+    piece = editable_piece(piece_id)
     if ConfirmForm().validate_on_submit():
         services.unpublish(piece, current_user)
         flash("Unpublished: the piece is no longer on any public page or feed.")
@@ -207,7 +212,7 @@ def unpublish(piece_id: int) -> Response:
 @bp.route("/<int:piece_id>/delete", methods=["GET", "POST"])
 @writer_required
 def delete(piece_id: int) -> str | Response:
-    piece = _editable_piece(piece_id)
+    piece = editable_piece(piece_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         title = piece.title

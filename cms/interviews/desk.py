@@ -12,11 +12,12 @@ from werkzeug.wrappers import Response
 
 from cms.articles import services as pieces
 from cms.articles.desk import (
-    _attach_upload,
-    _campaign_choices,
-    _editable_piece,
-    _piece_data,
-    _update_image_details,
+    attach_upload,
+    campaign_choices,
+    editable_piece,
+    piece_data,
+    prefill,
+    update_image_details,
     writer_required,
 )
 from cms.articles.forms import ConfirmForm, PublishForm
@@ -46,7 +47,7 @@ def _interviews_open_here() -> Response | None:
 
 
 def _interview(piece_id: int) -> Piece:
-    piece = _editable_piece(piece_id)
+    piece = editable_piece(piece_id)
     if piece.kind != PieceKind.INTERVIEW:
         abort(404)
     return piece
@@ -56,19 +57,19 @@ def _save(form: InterviewForm, piece: Piece | None) -> Piece | None:
     """Validate and save; None when the form goes back with errors (nothing saved)."""
     if not form.validate_on_submit():
         return None
-    data = _piece_data(form)
+    data = piece_data(form)
     try:
         parse(data.body_source)  # before an upload is stored
     except services.ParseError as exc:
         form.body_source.errors = [str(exc)]
         return None
-    if not _attach_upload(form, data):
+    if not attach_upload(form, data):
         db.session.rollback()
         return None
     try:
         if piece is None:
             return services.create_interview(current_user, data)
-        _update_image_details(form, piece)
+        update_image_details(form, piece)
         return services.update_interview(piece, current_user, data)
     except services.ParseError as exc:
         db.session.rollback()
@@ -83,7 +84,7 @@ def _save(form: InterviewForm, piece: Piece | None) -> Piece | None:
 @writer_required
 def new_interview() -> str | Response:
     form = InterviewForm()
-    _campaign_choices(form)
+    campaign_choices(form)
     piece = _save(form, None) if request.method == "POST" else None
     if piece is not None:
         flash("Saved. Please confirm who is who.")
@@ -96,14 +97,9 @@ def new_interview() -> str | Response:
 def edit(piece_id: int) -> str | Response:
     piece = _interview(piece_id)
     form = InterviewForm(obj=piece if request.method == "GET" else None)
-    _campaign_choices(form)
+    campaign_choices(form)
     if request.method == "GET":
-        form.campaign_id.data = str(piece.campaign_id or "")
-        form.topics.data = ", ".join(tag.name for tag in piece.topics)
-        form.countries.data = ", ".join(tag.name for tag in piece.countries)
-        if piece.image is not None:
-            for name in ("alt_text", "caption", "credit", "licence_name", "licence_url", "source_url"):
-                getattr(form, "image_" + name.replace("alt_text", "alt")).data = getattr(piece.image, name)
+        prefill(form, piece)
     else:
         before = {p.initials for p in piece.participants}
         if _save(form, piece) is not None:
