@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from whoosh import index, sorting
+from whoosh import index
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import FileIndex, LockError
-from whoosh.query import And, AndNot, DateRange, Every, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
 from cms.database import utcnow
@@ -39,6 +38,7 @@ from cms.search.backend import (
     SearchUnavailable,
 )
 from cms.search.documents import SearchDocument
+from cms.search.matching import Alternative, MatchCache
 from cms.search.querylang import Clause, ParsedQuery, parse, to_text
 
 POINTER = "CURRENT"
@@ -46,26 +46,6 @@ KEEP_OLD_GENERATIONS = 1
 FACET_FIELDS = {"kind": "kind", "campaign": "campaign", "tag": "tags", "year": "year",
                 "language": "language"}
 TITLE_BOOST = 3.0
-
-
-class _CachedOverlappingCategorizer(sorting.OverlappingCategorizer):
-    """Whoosh rebuilds a segment's document -> tags lists on every search; keep them on the reader."""
-
-    def set_searcher(self, segment_searcher: Any, docoffset: int) -> None:
-        reader = segment_searcher.reader()
-        attribute = f"_cms_lists_{self._fieldname}"
-        cached = getattr(reader, attribute, None)
-        if cached is None or self._use_vectors or self._use_column:
-            super().set_searcher(segment_searcher, docoffset)
-            setattr(reader, attribute, self._lists)
-        else:
-            self._segment_searcher = segment_searcher
-            self._lists = cached
-
-
-class _OverlappingFacet(sorting.FieldFacet):
-    def categorizer(self, global_searcher: Any) -> sorting.Categorizer:
-        return _CachedOverlappingCategorizer(global_searcher, self.fieldname)
 
 
 def build_schema() -> Schema:
@@ -126,6 +106,7 @@ class WhooshBackend(SearchBackend):
         self._ix: FileIndex | None = None
         self._ix_name: str | None = None
         self._searcher: Searcher | None = None
+        self._cache: MatchCache | None = None
         self._lock = threading.RLock()
 
     @classmethod
@@ -163,6 +144,7 @@ class WhooshBackend(SearchBackend):
             if self._searcher is not None:
                 self._searcher.close()
             self._searcher = None
+            self._cache = None
             self._ix = None
             self._ix_name = None
 
@@ -276,7 +258,7 @@ class WhooshBackend(SearchBackend):
 
     # --- Reading -------------------------------------------------------------------------------
 
-    def _current_searcher(self) -> Searcher:
+    def _current_searcher(self) -> tuple[Searcher, MatchCache]:
         with self._lock:
             ix = self._index()
             if ix is None:
@@ -286,53 +268,45 @@ class WhooshBackend(SearchBackend):
                 # segments (stale and deleted documents), and fails on an empty index.
                 self._searcher.close()
                 self._searcher = None
-            if self._searcher is None:
-                self._searcher = ix.searcher()
-            return self._searcher
+            if self._searcher is None or self._cache is None or self._cache.searcher is not self._searcher:
+                self._searcher = self._searcher or ix.searcher()
+                self._cache = MatchCache(self._searcher)
+            return self._searcher, self._cache
 
     def search(self, request: SearchRequest) -> SearchResults:
-        searcher = self._current_searcher()
+        searcher, cache = self._current_searcher()
         parsed = parse(request.text)
-        query = self._query(parsed) if not parsed.empty else Every()
-        if query is None:
-            return SearchResults([], 0, 1, request.per_page)
-        conditions: list[Query] = [DateRange("published", None, request.now or utcnow())]
+        shown_from = cache.live() & cache.published_by(request.now or utcnow())
         for name, key in request.filters.items():
             if name in FACET_FIELDS and key:
-                conditions.append(Term(FACET_FIELDS[name], key))
-        date_filter = And(conditions)
-        facets = sorting.Facets()
-        for name in FACETS:
-            field = FACET_FIELDS[name]
-            if name == "tag":
-                facets.add_facet(field, _OverlappingFacet(field, allow_overlap=True, maptype=sorting.Count))
-            else:
-                facets.add_field(field, maptype=sorting.Count)
-        by_date = request.sort == "date"
-        found = searcher.search(
-            query, limit=request.page * request.per_page, filter=date_filter, groupedby=facets,
-            sortedby="published" if by_date else None, reverse=by_date, terms=True,
-        )
-        total = len(found)
+                shown_from &= cache.facet(FACET_FIELDS[name]).get(key, 0)
+        scores: list[Any] = []
+        marked: list[tuple[str, str]] = []
+        if parsed.empty:
+            mask = shown_from
+        else:
+            evaluated = self._evaluate(cache, parsed, scores, marked)
+            if evaluated is None:
+                return SearchResults([], 0, 1, request.per_page)
+            mask = evaluated & shown_from
+        total = mask.bit_count()
         start = (request.page - 1) * request.per_page
-        shown = range(start, min(start + request.per_page, found.scored_length()))
-        typed = [("words", word) for group in parsed.groups for clause in group
-                 if clause.scope != "speaker" for word in variants_of(clause.text)]
-        page = [found[i] for i in shown]
-        terms = {term for hit in page for term in (hit.matched_terms() if found.has_matched_terms() else [])}
-        marker = snippets.Marker([*terms, *typed])
-        hits = [self._hit(hit, marker) for hit in page]
+        ranked = cache.top(mask, request.page * request.per_page, request.sort == "date", scores)
+        marked += [("words", word) for group in parsed.groups for clause in group
+                   if clause.scope != "speaker" for word in variants_of(clause.text)]
+        marker = snippets.Marker(marked)
+        hits = [self._hit(searcher.stored_fields(docnum), marker) for docnum in ranked[start:]]
         results = SearchResults(hits, total, request.page, request.per_page)
         for name in FACETS:
-            counts = found.groups(FACET_FIELDS[name])
-            values = [FacetValue(_key(key), count) for key, count in counts.items() if _key(key)]
+            sets = cache.facet(FACET_FIELDS[name])
+            counted = ((key, (mask & docs).bit_count()) for key, docs in sets.items())
+            values = [FacetValue(key, count) for key, count in counted if count]
             results.facets[name] = sorted(values, key=lambda v: (-v.count, v.key))
         if total == 0 and not parsed.empty:
-            results.suggestion = self._suggest(searcher, parsed, date_filter)
+            results.suggestion = self._suggest(searcher, cache, parsed, shown_from)
         return results
 
-    def _hit(self, hit: Any, marker: snippets.Marker) -> Hit:
-        stored = hit.fields()
+    def _hit(self, stored: dict[str, Any], marker: snippets.Marker) -> Hit:
         snippet, speaker = snippets.snippet(stored, marker)
         return Hit(
             id=int(stored["id"]), kind=stored["kind"], slug=stored["slug"], title=stored["title"],
@@ -352,36 +326,48 @@ class WhooshBackend(SearchBackend):
             return ["title", "words", "speakers"]
         return [*titles, "words", "speakers", *(f"stem_{lang}" for lang in STEMMED_LANGUAGES)]
 
-    def _clause_query(self, clause: Clause) -> Query | None:
-        alternatives: list[Query] = []
+    def _alternatives(self, clause: Clause) -> tuple[Alternative, ...]:
+        """Per field, the analysed forms of the clause by position."""
+        found = []
         for name in self._fields_for(clause):
             by_position: dict[int, list[str]] = {}
             for token in self.schema[name].analyzer(clause.text, positions=True):  # one reused Token
                 by_position.setdefault(token.pos, []).append(token.text)
-            if not by_position:
-                continue
-            forms = [by_position[pos] for pos in sorted(by_position)]
-            if clause.phrase and len(forms) > 1:
-                alternatives.append(Phrase(name, [group[0] for group in forms]))
-            else:
-                alternatives.append(And([Or([Term(name, form) for form in group]) for group in forms]))
-        return Or(alternatives) if alternatives else None
+            if by_position:
+                forms = tuple(tuple(by_position[pos]) for pos in sorted(by_position))
+                found.append(Alternative(name, forms, phrase=clause.phrase and len(forms) > 1))
+        return tuple(found)
 
-    def _query(self, parsed: ParsedQuery) -> Query | None:
-        required: list[Query] = []
+    def _evaluate(self, cache: MatchCache, parsed: ParsedQuery, scores: list[Any] | None = None,
+                  marked: list[tuple[str, str]] | None = None) -> int | None:
+        """The bit set of the documents a query matches (None: nothing to search for);
+        collects the score arrays of its clauses and the terms to mark in snippets."""
+        mask: int | None = None
         for group in parsed.groups:
-            options = [q for q in (self._clause_query(c) for c in group) if q is not None]
-            if options:
-                required.append(Or(options))
-        if not required:
+            either: int | None = None
+            for clause in group:
+                alternatives = self._alternatives(clause)
+                if not alternatives:
+                    continue
+                matched = cache.clause((clause.text, clause.phrase, clause.scope), alternatives)
+                either = (either or 0) | matched.mask
+                if scores is not None:
+                    scores.append(matched.scores)
+                if marked is not None:
+                    marked += [(a.field, form) for a in alternatives
+                               for forms in a.positions for form in forms]
+            if either is not None:
+                mask = either if mask is None else mask & either
+        if mask is None:
             return None
-        query: Query = And(required)
-        excluded = [q for q in (self._clause_query(c) for c in parsed.excluded) if q is not None]
-        if excluded:
-            query = AndNot(query, Or(excluded))
-        return query.normalize()
+        for clause in parsed.excluded:
+            alternatives = self._alternatives(clause)
+            if alternatives:
+                mask &= ~cache.clause((clause.text, clause.phrase, clause.scope), alternatives).mask
+        return mask
 
-    def _suggest(self, searcher: Searcher, parsed: ParsedQuery, date_filter: Query) -> str | None:
+    def _suggest(self, searcher: Searcher, cache: MatchCache, parsed: ParsedQuery,
+                 shown_from: int) -> str | None:
         """The query with misspelt words corrected, if that query has results."""
         corrector = searcher.corrector("words")
         reader = searcher.reader()
@@ -406,20 +392,14 @@ class WhooshBackend(SearchBackend):
         if not changed:
             return None
         candidate = ParsedQuery(groups, parsed.excluded)
-        query = self._query(candidate)
-        if query is None or searcher.search(query, limit=1, filter=date_filter).is_empty():
+        matched = self._evaluate(cache, candidate)
+        if matched is None or not matched & shown_from:
             return None
         return to_text(candidate)
 
 
 def variants_of(text: str) -> list[str]:
     return [token.text for token in folding_analyzer()(text)]
-
-
-def _key(value: Any) -> str:
-    if isinstance(value, bytes):
-        value = value.decode("utf-8")
-    return "" if value is None else str(value)
 
 
 def _acquire(lock: Any, timeout: float) -> bool:
