@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import accumulate
 from typing import Any
 
 from whoosh.query import Phrase
@@ -27,6 +28,7 @@ from whoosh.searching import Searcher
 
 B, K1 = 0.75, 1.2  # whoosh.scoring.BM25F defaults, which the index was searched with before
 CLAUSES_KEPT = 512  # clause sets and score arrays per searcher (4 bytes a piece each)
+_BLOCK_API = ("_data", "_read_data", "_byteids", "_blocklength", "_next_block")
 _BITS = tuple(tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256))
 
 
@@ -89,13 +91,18 @@ class MatchCache:
             return [], []
         ids: list[int] = []
         weights: list[float] = []
-        if self.reader.is_atomic() and hasattr(matcher, "_read_weights") and hasattr(matcher, "_next_block"):
-            # Whoosh-Reloaded 2.7.5's block matcher: a block at a time, not a posting at a time.
+        if self.reader.is_atomic() and all(hasattr(matcher, name) for name in _BLOCK_API):
+            # Whoosh-Reloaded 2.7.5's block matcher, a block at a time: its own decoding
+            # goes through a generator per posting.
             while matcher.is_active():
-                matcher._read_ids()
-                matcher._read_weights()
-                ids.extend(matcher._ids)
-                weights.extend(matcher._weights)
+                if matcher._data is None:
+                    matcher._read_data()
+                block_ids, block_weights = matcher._data[0], matcher._data[1]
+                ids.extend(block_ids if matcher._byteids else accumulate(block_ids))
+                if block_weights is None or isinstance(block_weights, float):
+                    weights.extend([block_weights or 1.0] * matcher._blocklength)
+                else:
+                    weights.extend(block_weights)
                 matcher._next_block()
             return ids, weights
         while matcher.is_active():

@@ -20,7 +20,8 @@ FOLDED_FIELDS = {"title", "words", "speakers"}
 
 @lru_cache(maxsize=8)
 def _stem(language: str) -> Callable[[str], str]:
-    return stemmer_for_language(language) if language != "en" else porter.stem
+    stem = stemmer_for_language(language) if language != "en" else porter.stem
+    return lru_cache(maxsize=20_000)(stem)
 
 
 class Marker:
