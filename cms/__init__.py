@@ -44,9 +44,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
-    pagecache.init_app(app)
-    ratelimit.init_app(app)  # before the compressor: pages are cached compressed
+    pagecache.init_app(app)  # before the compressor: pages are cached compressed
     compress.init_app(app)
+    ratelimit.init_app(app)
 
     from cms import errors, models, security, templating  # noqa: F401 (models: every table)
     from cms.accounts import cli as accounts_cli
@@ -69,7 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(health_bp)
-    comments_views.init_app(app)  # blueprint "comments", rate-limit counter, comment_section
+    comments_views.init_app(app)  # blueprint "comments" and the comment_section global
     app.register_blueprint(moderation_bp)
     app.register_blueprint(interviews_bp)
     app.register_blueprint(interview_desk_bp)
