@@ -44,12 +44,15 @@ def fold(text: str) -> str:
     return "".join(_fold_char(char) for char in lowered if not unicodedata.combining(char))
 
 
-def variants(word: str) -> list[str]:
-    """The folded forms of a word: two when it has a schwa ("aliyev", "eliyev"), else one."""
+@lru_cache(maxsize=200_000)
+def variants(word: str) -> tuple[str, ...]:
+    """The folded forms of a word: two when it has a schwa ("aliyev", "eliyev"), else one.
+
+    Cached: indexing asks for every word of every piece, and words repeat."""
     lowered = word.lower()
     if "ə" not in lowered:
-        return [fold(lowered)]
-    return [fold(lowered.replace("ə", "a")), fold(lowered)]
+        return (fold(lowered),)
+    return (fold(lowered.replace("ə", "a")), fold(lowered))
 
 
 class FoldFilter(Filter):

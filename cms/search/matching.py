@@ -49,6 +49,22 @@ def bitset(size: int, docnums: Iterable[int]) -> int:
     return int.from_bytes(flags, "little")
 
 
+def _read_blocks(matcher: Any, offset: int, ids: list[int], weights: list[float]) -> None:
+    """Whoosh-Reloaded 2.7.5's block matcher read a block at a time (its own decoding runs a
+    generator per posting): the pinned version's private attributes, checked by _BLOCK_API."""
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        block_ids, block_weights = matcher._data[0], matcher._data[1]
+        decoded = block_ids if matcher._byteids else accumulate(block_ids)
+        ids.extend([docnum + offset for docnum in decoded] if offset else decoded)
+        if block_weights is None or isinstance(block_weights, float):
+            weights.extend([block_weights or 1.0] * matcher._blocklength)
+        else:
+            weights.extend(block_weights)
+        matcher._next_block()
+
+
 @dataclass(frozen=True)
 class Alternative:
     """One way a clause matches: in `field`, every position has one of its forms (or, as a
@@ -84,31 +100,22 @@ class MatchCache:
     # --- Reading postings ----------------------------------------------------------------------
 
     def _postings(self, field: str, text: str) -> tuple[list[int], list[float]]:
-        """(document numbers, weights) of a term; deleted documents are left out by Whoosh."""
-        try:
-            matcher = self.reader.postings(field, text)
-        except TermNotFound:
-            return [], []
+        """(document numbers, weights) of a term, segment by segment; Whoosh leaves deleted
+        documents out."""
         ids: list[int] = []
         weights: list[float] = []
-        if self.reader.is_atomic() and all(hasattr(matcher, name) for name in _BLOCK_API):
-            # Whoosh-Reloaded 2.7.5's block matcher, a block at a time: its own decoding
-            # goes through a generator per posting.
+        for leaf, offset in self.reader.leaf_readers():
+            try:
+                matcher = leaf.postings(field, text)
+            except TermNotFound:
+                continue
+            if all(hasattr(matcher, name) for name in _BLOCK_API):
+                _read_blocks(matcher, offset, ids, weights)
+                continue
             while matcher.is_active():
-                if matcher._data is None:
-                    matcher._read_data()
-                block_ids, block_weights = matcher._data[0], matcher._data[1]
-                ids.extend(block_ids if matcher._byteids else accumulate(block_ids))
-                if block_weights is None or isinstance(block_weights, float):
-                    weights.extend([block_weights or 1.0] * matcher._blocklength)
-                else:
-                    weights.extend(block_weights)
-                matcher._next_block()
-            return ids, weights
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
+                ids.append(matcher.id() + offset)
+                weights.append(matcher.weight())
+                matcher.next()
         return ids, weights
 
     def _norm(self, field: str) -> list[float]:

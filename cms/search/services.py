@@ -19,6 +19,9 @@ from cms.search.documents import all_documents, load_documents
 from cms.search.models import SearchBacklog
 
 MAX_PAGE = 1000
+# Values listed per facet on the page, the most frequent first (the counts are over every
+# result; hundreds of tag links would cost more to render than the search).
+FACET_VALUES_SHOWN = 15
 
 
 def _loader(session: Session) -> Callable[[Iterable[int]], dict]:  # type: ignore[type-arg]
@@ -148,6 +151,7 @@ def search(text: str, filters: dict[str, str], sort: str = "relevance", page: in
         now=utcnow(),
     )
     results = get_backend().search(request)
+    results.facets = {name: values[:FACET_VALUES_SHOWN] for name, values in results.facets.items()}
     _label(results)
     return results
 

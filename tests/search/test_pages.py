@@ -71,3 +71,14 @@ def test_reindex_and_status_commands(runner, make_piece):
     status = runner.invoke(args=["search", "status"])
     assert status.output == "Indexed: 3\nPublished: 2 (and 1 scheduled)\nWaiting for an index update: 0\n"
     assert re.search(r"index-\d", get_backend(runner.app).current_name() or "")
+
+
+def test_facets_list_their_most_frequent_values(client, archive, monkeypatch):
+    from cms.search import services
+
+    monkeypatch.setattr(services, "FACET_VALUES_SHOWN", 1)
+    html = client.get("/search?q=rights+OR+speech+OR+journalist").get_data(as_text=True)
+    assert "3 results for" in html
+    assert 'tag=free-speech">Free speech</a> (2)' in html
+    assert "tag=azerbaijan" not in html
+    assert "Articles</a> (2)" in html and "Interviews</a> (1)" not in html
