@@ -42,7 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "CMS_COMMENT_FORM_MAX_AGE": 24 * 3600,
     "CMS_COMMENT_RATE_PER_MINUTE": 5,
     # Threads (a comment and its replies) per page under a piece: pages stay light.
-    "CMS_COMMENTS_PER_PAGE": 20,
+    "CMS_COMMENTS_PER_PAGE": 10,
     "CMS_COMMENT_RATE_PER_DAY": 30,
     # Comments close automatically this many days after publishing (None: never).
     "CMS_COMMENTS_CLOSE_AFTER_DAYS": None,
