@@ -267,12 +267,16 @@ def render(rows, ceiling, engine_qps, engine_p95, reindex_rate, peak, args) -> s
         if row.get("errors"):
             lines.append(f"| ↳ {row['errors']} errors ({row['non_2xx']} non-2xx) | | | | | | | |")
     search_row = next(row for row in rows if row["path"] == "/search")
+    article = next(row for row in rows if row["page"].startswith("article"))
+    css = (ROOT / "static" / "style.css").stat().st_size
     lines += [
         "",
         f"Search engine alone, one process, same 200 queries: {engine_qps:.0f} queries/s "
         f"(p95 {engine_p95:.1f} ms); the search page reaches "
         f"{search_row['rps'] / engine_qps:.2f} of it.",
         f"Full reindex: {reindex_rate:.0f} documents/s. Peak memory of a worker: {peak:.0f} MB.",
+        f"Article page weight before compression: HTML {article['bytes']} + CSS {css} = "
+        f"{article['bytes'] + css} bytes (target under 40,960).",
         "",
     ]
     return "\n".join(lines)
