@@ -46,6 +46,9 @@ KEEP_OLD_GENERATIONS = 1
 FACET_FIELDS = {"kind": "kind", "campaign": "campaign", "tag": "tags", "year": "year",
                 "language": "language"}
 TITLE_BOOST = 3.0
+# A rebuild analyses in this many processes, one segment each (kept, not merged: merging
+# costs more than searching two segments).
+REBUILD_PROCS = min(2, os.cpu_count() or 1)
 
 
 def build_schema() -> Schema:
@@ -235,14 +238,14 @@ class WhooshBackend(SearchBackend):
         with self._creation_lock():
             name, ix = self._new_generation()
             try:
-                writer = ix.writer(limitmb=128)
+                writer = ix.writer(limitmb=256, procs=REBUILD_PROCS, multisegment=REBUILD_PROCS > 1)
                 written = 0
                 for document in documents:
                     writer.add_document(**whoosh_fields(document))
                     written += 1
                     if progress:
                         progress(1)
-                writer.commit(optimize=True)
+                writer.commit(optimize=REBUILD_PROCS == 1)
             except BaseException:
                 shutil.rmtree(self.root / name, ignore_errors=True)
                 raise
@@ -253,8 +256,12 @@ class WhooshBackend(SearchBackend):
         ix = self._index()
         if ix is None:
             return set()
-        with ix.searcher() as searcher:
-            return {int(fields["id"]) for fields in searcher.all_stored_fields()}
+        with ix.searcher() as searcher:  # the id terms, not the stored fields (bodies included)
+            reader = searcher.reader()
+            ids = [term.decode() if isinstance(term, bytes) else term for term in reader.lexicon("id")]
+            if reader.has_deletions():  # a deleted document's term stays until a merge
+                ids = [term for term in ids if reader.postings("id", term).is_active()]
+            return {int(term) for term in ids}
 
     # --- Reading -------------------------------------------------------------------------------
 
