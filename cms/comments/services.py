@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from cms.comments import mail
 from cms.comments.models import Comment, CommentStatus, ModerationEvent, SiteSetting
 from cms.database import utcnow
 from cms.extensions import db
+from cms.forms import CONTROL_CHARACTERS
 from cms.textformat import normalize_newlines, plain_text_to_html
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,6 @@ EMAIL_MAX = 254
 BODY_MAX = 5000
 BLOCKED_WORDS = "blocked_words"
 # Control characters other than tab and newline: nobody types them, PostgreSQL refuses NUL.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Each action: the states it applies to, and the state it leaves.
 ACTIONS: dict[str, tuple[frozenset[CommentStatus], CommentStatus]] = {
@@ -90,7 +89,7 @@ def set_comments_open(user: User | None, piece: Piece, is_open: bool) -> Piece:
 
 
 def clean_text(text: str | None) -> str:
-    return _CONTROL.sub("", normalize_newlines(text or ""))
+    return CONTROL_CHARACTERS.sub("", normalize_newlines(text or ""))
 
 
 def blocked_words() -> list[str]:
