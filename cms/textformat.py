@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 from functools import partial
-from html import escape
+from html import escape, unescape
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
 
@@ -30,9 +30,19 @@ ARTICLE_TAGS = frozenset({
 ARTICLE_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
 
+# Browsers drop tab, LF and CR from URLs and read "\\" as "/": "/\t/evil.example" is "//evil.example".
+_URL_IGNORED = str.maketrans("", "", "\t\n\r")
+
+
+def _as_browser_reads(value: str) -> str:
+    """The URL a browser would follow: entities decoded (bleach keeps them), then cleaned."""
+    return unescape(value).translate(_URL_IGNORED).replace("\\", "/").strip()
+
+
 def _same_host_path(value: str) -> bool:
     """Images load from this site only: a path, never a URL of another host."""
-    return value.startswith("/") and not value.startswith("//") and "\\" not in value
+    url = _as_browser_reads(value)
+    return url.startswith("/") and not url.startswith("//") and not urlsplit(url).netloc
 
 
 def _article_attribute(tag: str, name: str, value: str) -> bool:
@@ -53,8 +63,10 @@ def _article_attribute(tag: str, name: str, value: str) -> bool:
 
 def _external_link_rel(attrs: dict, new: bool = False) -> dict | None:
     """Links to other hosts open without telling them where the reader came from."""
-    href = attrs.get((None, "href"), "")
-    if urlsplit(href).netloc:
+    href = _as_browser_reads(attrs.get((None, "href"), ""))
+    parts = urlsplit(href)
+    if parts.netloc or href.startswith("//") or (parts.scheme and parts.scheme != "mailto"
+                                                  and not href.startswith(f"{parts.scheme}://")):
         attrs[(None, "rel")] = "noopener noreferrer"
     else:
         attrs.pop((None, "rel"), None)
