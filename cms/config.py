@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -127,12 +128,18 @@ def instance_secret_key(instance_path: str) -> str:
     except FileNotFoundError:
         pass
     key = secrets.token_hex(32)
+    # Written whole into a private temporary file, then linked into place: a worker
+    # starting at the same moment sees either no key file or a complete one, never a
+    # half-written (empty) key.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+        os.link(temporary, path)
     except FileExistsError:  # another worker won the race: use its key
         return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
+    finally:
+        os.unlink(temporary)
     return key
 
 
