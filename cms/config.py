@@ -56,6 +56,9 @@ DEFAULTS: dict[str, Any] = {
     "CMS_MAIL_SENDER": None,
     # Served over HTTPS: HSTS, and the session cookie Secure with the __Host- prefix.
     "CMS_HTTPS": False,
+    # The host names this site answers to, comma-separated (None: any). Set it in production:
+    # absolute links in feeds and e-mails are built from the request's Host.
+    "CMS_TRUSTED_HOSTS": None,
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
     "CMS_TRUSTED_PROXIES": 0,
     # Search: the engine behind cms/search/backend.py, and where its index lives
@@ -84,6 +87,7 @@ def env_name(key: str) -> str:
 
 # Types of the settings whose default is None.
 TYPES: dict[str, type] = {
+    "CMS_TRUSTED_HOSTS": str,
     "CMS_COMMENTS_CLOSE_AFTER_DAYS": int,
     "CMS_SEARCH_PATH": str,
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from cms.extensions import db
 
@@ -41,6 +41,11 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
                              "Go back, reload the page and send it again.")
 
 
+def _untrusted_host(error: SecurityError) -> tuple[str, int, dict[str, str]]:
+    """No page can be built for a host this site does not answer to: plain text."""
+    return "This site does not answer to that host name.\n", 400, {"Content-Type": "text/plain"}
+
+
 def _server_error(error: InternalServerError) -> tuple[str, int]:
     db.session.rollback()
     return render_error(500)
@@ -48,5 +53,6 @@ def _server_error(error: InternalServerError) -> tuple[str, int]:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(InternalServerError, _server_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -99,7 +99,8 @@ def _cacheable_request() -> bool:
 
 def _key() -> str:
     encoding = "gzip" if "gzip" in request.headers.get("Accept-Encoding", "") else "identity"
-    return f"cms:page:{current_generation()}:{encoding}:{request.full_path}"
+    # The host is part of the key: feeds carry absolute links built from it.
+    return f"cms:page:{current_generation()}:{encoding}:{request.host}:{request.full_path}"
 
 
 def _serve_cached() -> Response | None:

@@ -54,6 +54,11 @@ def _hsts(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    if app.config.get("CMS_TRUSTED_HOSTS"):
+        # Any other Host header gets 400 before a link is built from it.
+        app.config["TRUSTED_HOSTS"] = [
+            host.strip() for host in app.config["CMS_TRUSTED_HOSTS"].split(",") if host.strip()
+        ]
     app.before_request(_refuse_control_characters)
     app.after_request(_headers)
     if app.config["CMS_HTTPS"]:

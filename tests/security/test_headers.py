@@ -134,3 +134,19 @@ def test_no_public_page_loads_anything_from_another_host(client, make_piece, mak
     with client.get("/static/style.css") as response:
         stylesheet = response.get_data(as_text=True)
     assert "@import" not in stylesheet and "http" not in stylesheet
+
+
+def test_a_forged_host_cannot_poison_the_cached_feed(client, make_piece):
+    make_piece("Feed entry")
+    forged = client.get("/feed.atom", headers={"Host": "evil.example"})
+    assert "http://evil.example/articles/feed-entry" in forged.get_data(as_text=True)
+    honest = client.get("/feed.atom").get_data(as_text=True)
+    assert "evil.example" not in honest
+    assert "http://localhost/articles/feed-entry" in honest
+
+
+@pytest.mark.config(CMS_TRUSTED_HOSTS="news.example.org, localhost")
+def test_with_trusted_hosts_any_other_host_is_refused(client, make_piece):
+    make_piece("Feed entry")
+    assert client.get("/feed.atom", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/feed.atom", headers={"Host": "news.example.org"}).status_code == 200
