@@ -390,9 +390,14 @@ class WhooshBackend(SearchBackend):
                 corrected = []
                 for word in words:
                     if len(word) > 2 and not reader.frequency("words", word):
-                        guesses = corrector.suggest(word, limit=1, maxdist=2)
-                        if guesses:
-                            word, changed = guesses[0], True
+                        # Only a word readers can already find: the lexicon also holds the
+                        # words of scheduled pieces, which must not leak through suggestions.
+                        for guess in corrector.suggest(word, limit=5, maxdist=2):
+                            alone = ParsedQuery([[Clause(guess, False, clause.scope)]], [])
+                            found = self._evaluate(cache, alone)
+                            if found is not None and found & shown_from:
+                                word, changed = guess, True
+                                break
                     corrected.append(word)
                 fixed.append(Clause(" ".join(corrected), clause.phrase, clause.scope))
             groups.append(fixed)

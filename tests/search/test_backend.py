@@ -93,6 +93,14 @@ class BackendContract:
         assert titles(ask("embargoed")) == []
         assert titles(ask("embargoed", now=utcnow() + timedelta(hours=3))) == ["Embargoed report"]
 
+    def test_suggestions_never_reveal_a_scheduled_piece(self, make_piece, ask):
+        make_piece("Freedom today", body_source="freedom")
+        make_piece("Embargoed", body_source="zanzibarian", published_at=utcnow() + timedelta(hours=2))
+        assert ask("freedon OR zanzibarain").suggestion == "freedom OR zanzibarain"
+        assert ask("zanzibarain").suggestion is None
+        due = utcnow() + timedelta(hours=3)
+        assert ask("zanzibarain", now=due).suggestion == "zanzibarian"
+
     def test_malformed_queries_are_searched_as_words(self, archive, ask):
         for text in ['"free speech', "free speech OR", "OR", "-", '"', "title:", "speaker:",
                      "defender\x00\x07", "<b>defender</b>", "defender " * 1000, "((defender AND",
