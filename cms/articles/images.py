@@ -28,6 +28,10 @@ def upload_folder() -> Path:
     return folder
 
 
+def remove_image_file(filename: str) -> None:
+    (upload_folder() / filename).unlink(missing_ok=True)
+
+
 def store_image(stream: BinaryIO, *, alt_text: str, caption: str = "", credit: str = "",
                 licence_name: str = "", licence_url: str = "", source_url: str = "") -> Image:
     """Check an upload and save it; EXIF (camera, place, time) is dropped by re-encoding."""

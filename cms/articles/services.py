@@ -9,6 +9,7 @@ from slugify import slugify
 from sqlalchemy import Select, extract, func, select
 
 from cms.accounts.models import User
+from cms.articles.images import remove_image_file
 from cms.articles.models import Image, Piece, PieceKind, PieceStatus, Tag, TagKind
 from cms.campaigns.models import Campaign
 from cms.database import utcnow
@@ -146,10 +147,13 @@ def _apply(piece: Piece, data: PieceData) -> None:
     piece.tags = get_or_create_tags(data.topics, TagKind.TOPIC) + get_or_create_tags(
         data.countries, TagKind.COUNTRY
     )
+    previous = piece.image
     if data.image is not None:
         piece.image = data.image
     elif data.remove_image:
         piece.image = None
+    if previous is not None and previous is not piece.image:
+        discard_image_if_unused(previous, piece)
 
 
 def create_piece(author: User, data: PieceData, kind: PieceKind = PieceKind.ARTICLE) -> Piece:
@@ -197,8 +201,20 @@ def unpublish(piece: Piece, user: User) -> Piece:
 
 def delete_piece(piece: Piece, user: User) -> None:
     require_edit(piece, user)
+    if piece.image is not None:
+        discard_image_if_unused(piece.image, piece)
     db.session.delete(piece)
     db.session.commit()
+
+
+def discard_image_if_unused(image: Image, leaving: Piece) -> None:
+    """An image no other piece shows is deleted, row and file: a photo of a person must not
+    stay reachable at its address after the piece that showed it is gone."""
+    others = db.session.scalar(
+        select(func.count(Piece.id)).where(Piece.image_id == image.id, Piece.id != leaving.id))
+    if not others:
+        remove_image_file(image.filename)
+        db.session.delete(image)
 
 
 # --- Reading ---------------------------------------------------------------------------------

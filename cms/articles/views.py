@@ -12,13 +12,14 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_login import current_user
 from sqlalchemy import select
 
 from cms import forms
 from cms.articles import services
 from cms.articles.feeds import atom_feed
 from cms.articles.images import upload_folder
-from cms.articles.models import PieceKind, Tag, piece_tags
+from cms.articles.models import Image, Piece, PieceKind, Tag, piece_tags
 from cms.extensions import db
 
 bp = Blueprint("articles", __name__)
@@ -80,5 +81,13 @@ def feed() -> Response:
 
 @bp.route("/media/<path:filename>")
 def media(filename: str) -> Response:
-    """Uploaded images, under the names the server gave them."""
-    return send_from_directory(upload_folder(), filename, max_age=365 * 24 * 3600)
+    """Uploaded images: to everyone when a public piece shows them, else to its editors."""
+    image = db.session.scalar(select(Image).where(Image.filename == filename)) or abort(404)
+    users = db.session.scalars(select(Piece).where(Piece.image_id == image.id)).all()
+    if any(piece.is_public() for piece in users):
+        return send_from_directory(upload_folder(), filename, max_age=24 * 3600)
+    if not any(services.can_edit(piece, current_user) for piece in users):
+        abort(404)
+    response = send_from_directory(upload_folder(), filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -246,3 +246,49 @@ def test_editors_manage_campaigns_writers_do_not(client, auth, make_user):
     empty = client.post("/desk/campaigns/new", data={"title": "", "description": "kept text"})
     assert "This field is required." in empty.get_data(as_text=True)
     assert "kept text" in empty.get_data(as_text=True)
+
+
+def _upload_article(client, title="With a photo"):
+    client.post("/desk/new", content_type="multipart/form-data", data=article_form(
+        title=title, image=(png_bytes(), "p.png"), image_alt="A portrait"))
+
+
+def test_an_image_is_public_only_while_a_public_piece_shows_it(app, client, auth, make_user):
+    writer = make_user("writer")
+    auth.login(writer)
+    _upload_article(client)
+    with app.app_context():
+        piece = db.session.scalar(select(Piece))
+        src = f"/media/{piece.image.filename}"
+        piece_id = piece.id
+    reader = app.test_client()
+    with reader.get(src) as draft_for_reader:
+        assert draft_for_reader.status_code == 404  # a draft's photo is not out yet
+    with client.get(src) as draft_for_writer:
+        assert draft_for_writer.status_code == 200  # the writer previews it
+        assert draft_for_writer.headers["Cache-Control"] == "private, no-store"
+    client.post(f"/desk/{piece_id}/publish", data={"publish_at": ""})
+    with reader.get(src) as published:
+        assert published.status_code == 200
+    client.post(f"/desk/{piece_id}/unpublish")
+    with reader.get(src) as unpublished:
+        assert unpublished.status_code == 404
+
+
+def test_deleting_a_piece_or_its_image_deletes_the_file(app, client, auth, make_user):
+    import os
+
+    auth.login(make_user("writer"))
+    _upload_article(client, "First")
+    _upload_article(client, "Second")
+    with app.app_context():
+        first, second = db.session.scalars(select(Piece).order_by(Piece.id)).all()
+        first_file = os.path.join(app.instance_path, "uploads", first.image.filename)
+        second_file = os.path.join(app.instance_path, "uploads", second.image.filename)
+        first_id, second_id = first.id, second.id
+    assert os.path.exists(first_file) and os.path.exists(second_file)
+    client.post(f"/desk/{first_id}/delete")
+    client.post(f"/desk/{second_id}/edit", data=article_form(title="Second", remove_image="y"))
+    assert not os.path.exists(first_file) and not os.path.exists(second_file)
+    with app.app_context():
+        assert db.session.scalars(select(Image)).all() == []
