@@ -152,8 +152,21 @@ def search(text: str, filters: dict[str, str], sort: str = "relevance", page: in
     )
     results = get_backend().search(request)
     results.facets = {name: values[:FACET_VALUES_SHOWN] for name, values in results.facets.items()}
+    _drop_unpublished(results)
     _label(results)
     return results
+
+
+def _drop_unpublished(results: SearchResults) -> None:
+    """The database has the last word: a piece unpublished while the index could not be
+    updated (it waits in the backlog) is not shown, whatever the index still says."""
+    ids = [hit.id for hit in results.hits]
+    if not ids:
+        return
+    public = set(db.session.scalars(select(Piece.id).where(Piece.id.in_(ids), Piece.public_filter())))
+    if len(public) < len(ids):
+        results.hits = [hit for hit in results.hits if hit.id in public]
+        results.total = max(results.total - (len(ids) - len(public)), len(results.hits))
 
 
 def _label(results: SearchResults) -> None:

@@ -145,3 +145,21 @@ def test_concurrent_writers_lose_no_update(app, make_user):
         assert len(published) == 20
         assert published <= get_backend().document_ids()
 
+
+
+def test_a_piece_unpublished_while_the_index_fails_is_not_shown(app, client, make_piece, monkeypatch):
+    piece = make_piece("Piece about ospreys")
+    assert "Piece about ospreys" in client.get("/search?q=ospreys").get_data(as_text=True)
+
+    def broken(*_args, **_kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(WhooshBackend, "sync", broken)
+    from cms.articles import services as pieces
+
+    with app.app_context():
+        stored = db.session.get(Piece, piece.id)
+        pieces.unpublish(stored, stored.author)
+    monkeypatch.undo()
+    page = client.get("/search?q=ospreys").get_data(as_text=True)
+    assert "Piece about ospreys" not in page  # the index still has it; the database says no
