@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "CMS_PASSWORD_HASH_METHOD": "scrypt",
     # Anonymous pages kept in the response cache at most this long (0: no cache).
     "CMS_PAGE_CACHE_SECONDS": 300,
-    # Redis shared by every app server: rate limits, page cache. None: in-process memory.
+    # Redis shared by every app server: rate limits, page cache. None: the database and memory.
     "CMS_REDIS_URL": None,
     "COMPRESS_ALGORITHM": ["gzip"],
     "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/atom+xml", "image/svg+xml",

@@ -5,9 +5,10 @@ from cms.articles.models import Image, Piece, Tag
 from cms.campaigns.models import Campaign
 from cms.comments.models import Comment, ModerationEvent, SiteSetting
 from cms.interviews.models import Participant, Turn
+from cms.ratelimit import RateCounter
 from cms.search.models import SearchBacklog
 
 __all__ = [
-    "Campaign", "Comment", "Image", "ModerationEvent", "Participant", "Piece", "SearchBacklog", "SiteSetting",
-    "Tag", "Turn", "User",
+    "Campaign", "Comment", "Image", "ModerationEvent", "Participant", "Piece", "RateCounter",
+    "SearchBacklog", "SiteSetting", "Tag", "Turn", "User",
 ]

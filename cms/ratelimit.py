@@ -2,20 +2,23 @@
 
 A key is an HMAC of what is counted (an IP address, an email) under a secret
 derived from SECRET_KEY and the current UTC date, so it changes every day and
-cannot be turned back into the address. Counters live in memory, or in Redis
-when CMS_REDIS_URL is set (shared by every worker and app server).
+cannot be turned back into the address. Counters live in the site's database,
+or in Redis when CMS_REDIS_URL is set; either way every worker shares them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
 import time
 from datetime import UTC, datetime
 from typing import Protocol
 
 from flask import Flask, current_app
+from sqlalchemy import BigInteger, String, delete, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cms.extensions import db
 
 EXTENSION = "cms_rate_counter"
 PREFIX = "cms:rate:"
@@ -37,28 +40,6 @@ class Counter(Protocol):
     def count(self, key: str, window: int) -> int:
         """The hits for `key` in the current window, without adding one."""
         ...
-
-
-class MemoryCounter:
-    """Fixed windows in this process's memory (one worker, or tests)."""
-
-    def __init__(self) -> None:
-        self._counts: dict[tuple[str, int, int], int] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str, window: int) -> int:
-        now = time.time()
-        bucket = int(now // window)
-        with self._lock:
-            if len(self._counts) > 10_000:  # forget windows that are over
-                self._counts = {k: v for k, v in self._counts.items() if k[2] >= int(now // k[1])}
-            count = self._counts.get((key, window, bucket), 0) + 1
-            self._counts[(key, window, bucket)] = count
-            return count
-
-    def count(self, key: str, window: int) -> int:
-        with self._lock:
-            return self._counts.get((key, window, int(time.time() // window)), 0)
 
 
 class RedisCounter:
@@ -85,6 +66,50 @@ class RedisCounter:
         return int(self._redis.get(self._name(key, window)) or 0)
 
 
+class DatabaseCounter:
+    """Fixed windows in the site's database: every worker and app server shares them.
+
+    The default without Redis; rows of finished windows are removed as new ones start.
+    """
+
+    def hit(self, key: str, window: int) -> int:
+        bucket = int(time.time() // window)
+        name = f"{window}:{key}"
+        table = RateCounter.__table__
+        if db.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        upsert = insert(table).values(key=name, bucket=bucket, count=1)
+        # Its own short transaction: the request's session (and what it holds) is untouched.
+        with db.engine.begin() as connection:
+            connection.execute(upsert.on_conflict_do_update(
+                index_elements=["key", "bucket"], set_={"count": table.c.count + 1}))
+            if bucket % 16 == 0:
+                connection.execute(delete(table).where(table.c.bucket < bucket - 1,
+                                                       table.c.key.like(f"{window}:%")))
+            count = connection.scalar(select(table.c.count).where(
+                table.c.key == name, table.c.bucket == bucket))
+        return int(count or 0)
+
+    def count(self, key: str, window: int) -> int:
+        table = RateCounter.__table__
+        with db.engine.connect() as connection:
+            found = connection.scalar(select(table.c.count).where(
+                table.c.key == f"{window}:{key}", table.c.bucket == int(time.time() // window)))
+        return int(found or 0)
+
+
+class RateCounter(db.Model):
+    """One counter window: an HMAC key (never an address), the window's number, the hits."""
+
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
 def client_key(value: str | None, secret: str, today: str | None = None,
                purpose: str = "comment-rate") -> str:
     """An HMAC of `value` under a key that rotates every UTC day."""
@@ -104,4 +129,4 @@ def counter() -> Counter:
 
 def init_app(app: Flask) -> None:
     url = app.config.get("CMS_REDIS_URL")
-    app.extensions[EXTENSION] = RedisCounter(url) if url else MemoryCounter()
+    app.extensions[EXTENSION] = RedisCounter(url) if url else DatabaseCounter()

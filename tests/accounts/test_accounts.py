@@ -158,3 +158,20 @@ def test_moderators_start_at_the_comment_queue_writers_at_the_desk(client, auth,
     assert auth.login(make_user(Role.MODERATOR)).headers["Location"] == "/moderation/comments"
     auth.logout()
     assert auth.login(make_user(Role.EDITOR)).headers["Location"] == "/desk/"
+
+
+def test_every_worker_shares_the_login_counters(app, make_user):
+    """Two apps on one database stand for two gunicorn workers: failures add up across them."""
+    from cms import create_app
+
+    writer = make_user(Role.WRITER)
+    other_worker = create_app({key: app.config[key] for key in (
+        "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED",
+        "CMS_PASSWORD_HASH_METHOD")} | {"CMS_INSTANCE_PATH": app.instance_path})
+    for number in range(5):
+        worker = app if number % 2 else other_worker
+        worker.test_client().post("/login", data={"email": writer.email, "password": "wrong password!!"})
+    blocked = app.test_client().post("/login", data={"email": writer.email, "password": PASSWORD})
+    assert blocked.status_code == 429
+    with other_worker.app_context():
+        db.engine.dispose()  # its pooled connections, closed before the test ends
