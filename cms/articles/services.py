@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -130,6 +131,15 @@ def get_or_create_tags(names: list[str], kind: TagKind) -> list[Tag]:
 # --- Saving and publishing -------------------------------------------------------------------
 
 
+# Renders a piece's body into body_html before the commit; articles use Markdown, interviews
+# pass their own (turns, speakers), so a piece is never committed half-rendered.
+BodyRenderer = Callable[[Piece], None]
+
+
+def _markdown_body(piece: Piece) -> None:
+    piece.body_html = markdown_to_html(piece.body_source)
+
+
 def _apply(piece: Piece, data: PieceData) -> None:
     title = " ".join(data.title.split())
     if not title:
@@ -140,7 +150,6 @@ def _apply(piece: Piece, data: PieceData) -> None:
     piece.slug = _slug_for(piece, data)
     piece.standfirst = data.standfirst.strip()
     piece.body_source = data.body_source
-    piece.body_html = markdown_to_html(data.body_source)
     piece.language = data.language.strip() or "en"
     piece.campaign_id = data.campaign_id
     piece.comments_open = data.comments_open
@@ -156,22 +165,26 @@ def _apply(piece: Piece, data: PieceData) -> None:
         discard_image_if_unused(previous, piece)
 
 
-def create_piece(author: User, data: PieceData, kind: PieceKind = PieceKind.ARTICLE) -> Piece:
-    """A new draft by `author`."""
+def create_piece(author: User, data: PieceData, kind: PieceKind = PieceKind.ARTICLE,
+                 render: BodyRenderer = _markdown_body) -> Piece:
+    """A new draft by `author`, committed once, body rendered."""
     if not can_write(author):
         raise PermissionDenied("only writers, editors and admins write pieces")
     piece = Piece(kind=kind, author=author, status=PieceStatus.DRAFT, slug="")
     with db.session.no_autoflush:
         _apply(piece, data)
     db.session.add(piece)
+    render(piece)
     db.session.commit()
     return piece
 
 
-def update_piece(piece: Piece, user: User, data: PieceData) -> Piece:
+def update_piece(piece: Piece, user: User, data: PieceData,
+                 render: BodyRenderer = _markdown_body) -> Piece:
     require_edit(piece, user)
     with db.session.no_autoflush:
         _apply(piece, data)
+    render(piece)
     piece.updated_at = utcnow()
     db.session.commit()
     return piece

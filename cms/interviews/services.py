@@ -39,20 +39,15 @@ def create_interview(author: User, data: pieces.PieceData) -> Piece:
     if not pieces.can_write(author):
         raise pieces.PermissionDenied("only writers, editors and admins write pieces")
     parsed = fmt.parse(data.body_source)
-    piece = pieces.create_piece(author, data, kind=PieceKind.INTERVIEW)
-    _store(piece, parsed)
-    db.session.commit()
-    return piece
+    return pieces.create_piece(author, data, kind=PieceKind.INTERVIEW,
+                               render=lambda piece: _store(piece, parsed))
 
 
 def update_interview(piece: Piece, user: User, data: pieces.PieceData) -> Piece:
     """Save a changed transcript and fields; confirmed roles and bios are kept."""
     pieces.require_edit(piece, user)
     parsed = fmt.parse(data.body_source)
-    pieces.update_piece(piece, user, data)
-    _store(piece, parsed)
-    db.session.commit()
-    return piece
+    return pieces.update_piece(piece, user, data, render=lambda piece: _store(piece, parsed))
 
 
 def confirm_participants(piece: Piece, user: User, edits: dict[str, ParticipantEdit]) -> Piece:
