@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from werkzeug.routing import IntegerConverter
 
 # C0 control characters but tab, line feed and carriage return; DEL. PostgreSQL refuses NUL,
@@ -40,3 +42,10 @@ class Form(FlaskForm):
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             filters = [*unbound_field.kwargs.get("filters", ()), strip_control_characters]
             return unbound_field.bind(form=form, filters=filters, **options)
+
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            # Our forms are HTML forms: a JSON body is not read as one (Flask-WTF would, and
+            # fails with a 500 on JSON that is not an object).
+            if formdata is _Auto and request.is_json and not request.form and not request.files:
+                return None
+            return super().wrap_formdata(form, formdata)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from cms.comments.services import BODY_MAX, EMAIL_MAX, NAME_MAX
+from cms.forms import Form
 from cms.textformat import normalize_newlines
 
 # Shown under the comment box, line by line, exactly.
@@ -18,7 +18,7 @@ def _newlines(value: str | None) -> str | None:
     return normalize_newlines(value) if value is not None else None
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     """The comment form. Its CSRF check is the view's: the form token, or the session's."""
 
     class Meta:
@@ -43,7 +43,7 @@ class CommentForm(FlaskForm):
     form_token = HiddenField()
 
 
-class BlockedWordsForm(FlaskForm):
+class BlockedWordsForm(Form):
     words = TextAreaField(
         "Blocked words",
         validators=[Length(max=20_000)],

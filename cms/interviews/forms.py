@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from cms.articles.forms import PieceForm
+from cms.forms import Form
 from cms.interviews.models import Participant, ParticipantRole
 
 TRANSCRIPT_HELP = (
@@ -30,7 +30,7 @@ class InterviewForm(PieceForm):
     )
 
 
-class ParticipantsForm(FlaskForm):
+class ParticipantsForm(Form):
     """Role and short bio of each participant; fields are added per interview."""
 
 

@@ -76,6 +76,13 @@ def test_odd_content_types_never_fail(client, content_type, body):
         assert response.status_code in {200, 302, 400, 413}, (url, content_type, response.status_code)
 
 
+def test_a_json_body_is_not_read_as_a_form(client):
+    for body in (b"0", b"[1, 2]", b'"text"', b'{"email": ["a", "b"]}'):
+        response = client.post("/login", data=body, headers={"Content-Type": "application/json"})
+        assert response.status_code == 200
+        assert "<h1>Log in</h1>" in response.get_data(as_text=True)
+
+
 def test_a_nul_in_the_address_is_a_clear_400(client):
     response = client.get("/articles/a%00b")
     assert response.status_code == 400
