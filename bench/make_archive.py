@@ -121,6 +121,7 @@ def main() -> None:
     from cms.comments.models import Comment, CommentStatus, ModerationEvent
     from cms.extensions import db
     from cms.interviews import services as interviews
+    from cms.slugs import make_slug
     from cms.textformat import markdown_to_html
 
     app = make_app()
@@ -150,7 +151,7 @@ def main() -> None:
             campaign_ids = []
             for number in range(5):
                 title = f"{corpus.title(rng, corpus.ENGLISH)} campaign {number}"
-                campaign = Campaign(slug=pieces.make_slug(title), title=title,
+                campaign = Campaign(slug=make_slug(title), title=title,
                                     description=corpus.sentence(rng, corpus.ENGLISH),
                                     attribution=f"This article is part of {title}, financed by "
                                                 f"the Bench Foundation.")
@@ -162,7 +163,7 @@ def main() -> None:
                 kind = TagKind.COUNTRY if len(tag_rows) < 60 else TagKind.TOPIC
                 name = (corpus.title(rng, corpus.ENGLISH)[:30] if kind == TagKind.TOPIC
                         else f"Country {len(tag_rows)}")
-                slug = pieces.make_slug(name)
+                slug = make_slug(name)
                 if slug not in names:
                     names.add(slug)
                     tag_rows.append({"kind": kind, "name": name, "slug": slug})
@@ -181,7 +182,7 @@ def main() -> None:
                 words = corpus.LANGUAGES[language]
                 size = rng.randint(800, 3000)
                 title = corpus.title(rng, words)
-                slug = pieces.make_slug(title)
+                slug = make_slug(title)
                 if slug in slugs:
                     slug = f"{slug}-{number}"
                 slugs.add(slug)

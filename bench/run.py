@@ -92,23 +92,23 @@ def pick_pages(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
     from cms.articles import services
     from cms.articles.feeds import piece_url
-    from cms.articles.models import Piece, PieceKind, Tag, piece_tags
+    from cms.articles.models import Article, Tag, piece_tags
     from cms.campaigns.models import Campaign
     from cms.comments.models import Comment, CommentStatus
     from cms.extensions import db
+    from cms.interviews.models import Interview
 
     with app.test_request_context():
         busiest = db.session.execute(
-            select(Piece, func.count(Comment.id).label("n"))
-            .join(Comment, Comment.piece_id == Piece.id)
-            .where(Comment.status == CommentStatus.APPROVED, Piece.kind == PieceKind.ARTICLE,
-                   Piece.public_filter())
-            .group_by(Piece.id).having(func.count(Comment.id) >= 500)
+            select(Article, func.count(Comment.id).label("n"))
+            .join(Comment, Comment.piece_id == Article.id)
+            .where(Comment.status == CommentStatus.APPROVED, Article.public_filter())
+            .group_by(Article.id).having(func.count(Comment.id) >= 500)
             .order_by(func.count(Comment.id)).limit(1)
         ).first()
         if busiest is None:
             raise SystemExit("the archive is empty: run bench/make_archive.py first")
-        interview = db.session.scalar(services.public_pieces().where(Piece.kind == PieceKind.INTERVIEW))
+        interview = db.session.scalar(services.public_pieces(kind=Interview))
         campaign = db.session.scalar(select(Campaign).order_by(Campaign.id))
         tag = db.session.scalar(
             select(Tag).join(piece_tags).group_by(Tag.id)

@@ -10,18 +10,43 @@ from typing import Any
 from flask import Flask
 
 from cms import config as settings
-from cms import pagecache, ratelimit
-from cms.database import engine_options
+from cms import (
+    database,
+    errors,
+    models,  # noqa: F401 (every table, for the metadata and Alembic)
+    pagecache,
+    ratelimit,
+    security,
+    templating,
+)
+from cms.accounts import cli as accounts_cli
+from cms.accounts import views as accounts_views
+from cms.articles import desk
+from cms.articles import views as articles_views
+from cms.campaigns import views as campaigns_views
+from cms.comments import views as comments_views
+from cms.comments.moderation import bp as moderation_bp
+from cms.demo import demo_command
 from cms.extensions import compress, csrf, db, login_manager, migrate
 from cms.forms import BoundedIntConverter
+from cms.health import bp as health_bp
+from cms.interviews import cli as interviews_cli
+from cms.interviews import desk as interview_desk
+from cms.interviews import views as interviews_views
+from cms.search import cli as search_cli
+from cms.search import hooks as search_hooks
+from cms.search import views as search_views
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _asset_folder(name: str) -> str:
-    """templates/ and static/ sit beside the package in a checkout, inside it when installed."""
+    """templates/, static/ or migrations/: the copy inside the package when it is installed
+    (the wheel ships them as cms/templates, cms/static, cms/migrations: see pyproject.toml);
+    in a checkout (an editable install, `make run`, the tests), the top-level folder."""
+    packaged = Path(__file__).resolve().parent / name
     top = ROOT / name
-    return str(top if top.is_dir() else Path(__file__).resolve().parent / name)
+    return str(top if top.is_dir() and not packaged.is_dir() else packaged)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -38,42 +63,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings.resolve(values, app.instance_path))
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app))
+    database.init_app(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=_asset_folder("migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
     pagecache.init_app(app)  # before the compressor: pages are cached compressed
     compress.init_app(app)
     ratelimit.init_app(app)
 
-    from cms import errors, models, security, templating  # noqa: F401 (models: every table)
-    from cms.accounts import cli as accounts_cli
-    from cms.accounts.views import bp as accounts_bp
-    from cms.articles.desk import bp as desk_bp
-    from cms.articles.views import bp as articles_bp
-    from cms.campaigns.views import bp as campaigns_bp
-    from cms.comments import views as comments_views
-    from cms.comments.moderation import bp as moderation_bp
-    from cms.demo import demo_command
-    from cms.health import bp as health_bp
-    from cms.interviews import cli as interviews_cli
-    from cms.interviews.desk import bp as interview_desk_bp
-    from cms.interviews.views import bp as interviews_bp
-    from cms.search import cli as search_cli
-    from cms.search.views import bp as search_bp
-
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(articles_bp)
-    app.register_blueprint(campaigns_bp)
-    app.register_blueprint(desk_bp)
+    accounts_views.init_app(app)
+    articles_views.init_app(app)  # public pages of every kind of piece
+    desk.init_app(app)  # the desk every kind shares, and the article editor
+    app.register_blueprint(campaigns_views.bp)
     app.register_blueprint(health_bp)
     comments_views.init_app(app)  # blueprint "comments" and the comment_section global
     app.register_blueprint(moderation_bp)
-    app.register_blueprint(interviews_bp)
-    app.register_blueprint(interview_desk_bp)
-    app.register_blueprint(search_bp)
+    app.register_blueprint(interviews_views.bp)
+    app.register_blueprint(interview_desk.bp)
+    app.register_blueprint(search_views.bp)
+    search_hooks.init_app(app)  # the index follows every commit
 
     errors.init_app(app)
     security.init_app(app)

@@ -11,12 +11,14 @@ from PIL import Image as PILImage
 from PIL import ImageDraw
 
 from cms.accounts import services as accounts
-from cms.accounts.models import Role, User
+from cms.accounts.models import User
 from cms.articles import services as pieces
 from cms.articles.images import store_image
 from cms.campaigns import services as campaigns
 from cms.database import utcnow
 from cms.interviews import services as interviews
+from cms.permissions import Role
+from cms.slugs import make_slug
 
 CAMPAIGN_SLUG = "internet-rights-are-human-rights"
 
@@ -172,7 +174,7 @@ challenge in court.
 
 def _load_demo_interview(campaign_id: int) -> bool:
     """The demo interview, once; False when it is there already."""
-    if interviews.interview_by_slug(pieces.make_slug(INTERVIEW_TITLE)) is not None:
+    if interviews.interview_by_slug(make_slug(INTERVIEW_TITLE)) is not None:
         return False
     writer = accounts.find_by_email("writer@example.org")
     if writer is None:

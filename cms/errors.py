@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from cms.extensions import db
+from cms.permissions import PermissionDenied
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Go back, check what you sent and try again."),
@@ -46,6 +47,12 @@ def _untrusted_host(error: SecurityError) -> tuple[str, int, dict[str, str]]:
     return "This site does not answer to that host name.\n", 400, {"Content-Type": "text/plain"}
 
 
+def _permission_denied(error: PermissionDenied) -> tuple[str, int]:
+    """A service refused: the same page as any other 403."""
+    db.session.rollback()
+    return render_error(403)
+
+
 def _server_error(error: InternalServerError) -> tuple[str, int]:
     db.session.rollback()
     return render_error(500)
@@ -54,5 +61,6 @@ def _server_error(error: InternalServerError) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(SecurityError, _untrusted_host)
+    app.register_error_handler(PermissionDenied, _permission_denied)
     app.register_error_handler(InternalServerError, _server_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -31,6 +31,11 @@ def page_number(value: str | None, last: int = 100_000) -> int:
         return 1
 
 
+def requested_page(name: str = "page") -> int:
+    """The page number the request's query string asks for (`?page=3`)."""
+    return page_number(request.args.get(name))
+
+
 def strip_control_characters(value: Any) -> Any:
     return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
 

@@ -24,7 +24,7 @@ from cms.extensions import cache
 CACHED_MIMETYPES = {"text/html", "application/atom+xml"}
 # Search is left out: each query is its own page, and what readers search for is theirs.
 UNCACHED_PREFIXES = ("/static/", "/media/", "/desk", "/moderation", "/login", "/logout", "/search",
-                     "/admin", "/healthz")
+                     "/healthz")
 GENERATION_KEY = "cms:page-generation"
 
 
@@ -65,13 +65,11 @@ def _changes_public_content(session: Session) -> bool:
     return False
 
 
-@event.listens_for(Session, "after_flush")
 def _remember_changes(session: Session, _context: Any) -> None:
     if _changes_public_content(session):
         session.info["pagecache_dirty"] = True
 
 
-@event.listens_for(Session, "after_commit")
 def _invalidate(session: Session) -> None:
     if session.info.pop("pagecache_dirty", False):
         try:
@@ -80,7 +78,6 @@ def _invalidate(session: Session) -> None:
             current_app.logger.exception("page cache: could not bump the generation")
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop("pagecache_dirty", None)
 
@@ -137,8 +134,15 @@ def _store(response: Response) -> Response:
     return response.make_conditional(request)
 
 
+SESSION_HOOKS = {"after_flush": _remember_changes, "after_commit": _invalidate,
+                 "after_rollback": _forget}
+
+
 def init_app(app: Flask) -> None:
     """Register before the compressor so that pages are stored compressed."""
+    for name, hook in SESSION_HOOKS.items():  # per process, whichever app commits
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)
     redis_url = app.config.get("CMS_REDIS_URL")
     # One site, one prefix: app servers of a site share it, two sites on one Redis do not.
     site = hashlib.sha256(

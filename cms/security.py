@@ -22,7 +22,7 @@ PERMISSIONS = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
 HSTS = "max-age=31536000; includeSubDomains"
 
 # Pages that show unpublished work, accounts or comments awaiting moderation.
-PRIVATE_PREFIXES = ("/desk", "/moderation", "/login", "/admin")
+PRIVATE_PREFIXES = ("/desk", "/moderation", "/login")
 
 
 def _refuse_control_characters() -> None:

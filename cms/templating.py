@@ -6,8 +6,8 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
-from cms.articles.feeds import piece_url
 from cms.database import utc_to_site
+from cms.permissions import current_user_can
 
 
 def local_time(value: datetime | None, style: str = "date") -> str:
@@ -34,7 +34,7 @@ def has_endpoint(name: str) -> bool:
 def init_app(app: Flask) -> None:
     app.add_template_filter(local_time)
     app.add_template_filter(month_name)
-    app.add_template_global(piece_url)
+    app.add_template_global(current_user_can, "can")
     app.add_template_global(has_endpoint)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

@@ -19,6 +19,7 @@ import markdown
 from bleach.linkifier import LinkifyFilter
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup
 
 # --- Writers: Markdown with footnotes, tables and headings ------------------------------
 
@@ -120,6 +121,16 @@ def markdown_to_html(source: str) -> str:
         output_format="html",
     )
     return _article_cleaner.clean(renderer.convert(normalize_newlines(source)))
+
+
+# Footnote markers and the links back from a note: numbers and arrows, not words.
+_FOOTNOTE_LINKS = re.compile(r'<sup id="fnref[^"]*">.*?</sup>|<a class="footnote-backref"[^>]*>.*?</a>')
+
+
+def html_to_text(html: str) -> str:
+    """The words of stored, sanitized HTML (for the search index): tags and footnote markers
+    gone, entities decoded."""
+    return Markup(_FOOTNOTE_LINKS.sub("", html)).striptags()
 
 
 def normalize_newlines(text: str) -> str:

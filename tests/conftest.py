@@ -24,7 +24,7 @@ from cms import create_app
 from cms.accounts import services as accounts
 from cms.accounts.models import Role, User
 from cms.articles import services as pieces
-from cms.articles.models import Piece, PieceKind, PieceStatus
+from cms.articles.models import Article, Piece, PieceStatus
 from cms.campaigns import services as campaigns
 from cms.campaigns.models import Campaign
 from cms.database import utcnow
@@ -173,7 +173,7 @@ def make_piece(app: Flask, make_user: Callable[..., User]) -> Callable[..., Piec
 
     def make(title: str = "A piece", *, author: User | None = None,
              status: PieceStatus | str = PieceStatus.PUBLISHED, published_at: Any = None,
-             kind: PieceKind = PieceKind.ARTICLE, **fields: Any) -> Piece:
+             kind: type[Piece] = Article, **fields: Any) -> Piece:
         author = author or make_user(Role.WRITER)
         with app.app_context():
             writer = db.session.get(User, author.id)

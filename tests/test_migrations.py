@@ -43,3 +43,67 @@ def test_migrations_build_the_schema_from_an_empty_database_and_back(tmp_path):
             with app.app_context():
                 upgrade(revision="heads")
                 db.engine.dispose()
+
+
+# An interview as revision 0006 stored it: the whole frame in body_html.
+OLD_FRAME = (
+    '<div class="introduction">\n<p>Intro <em>one</em>.</p>\n<p>Second intro para.</p>\n</div>\n'
+    '<section class="participants" aria-labelledby="participants-heading">\n'
+    '<h2 id="participants-heading">In this interview</h2>\n<dl>\n<dt>Ann Ask (AA)</dt>\n'
+    '<dd class="role">Interviewer</dd>\n<dt>Bo Be (BB)</dt>\n<dd class="role">Interviewee</dd>\n'
+    '</dl>\n</section>\n<div class="transcript">\n<div class="turn interviewer" id="turn-1">\n'
+    '<p class="speaker"><strong>Ann Ask</strong>:</p>\n<p><strong>Question?<sup id="fnref:1">'
+    '<a class="footnote-ref" href="#fn:1">1</a></sup></strong></p>\n</div>\n'
+    '<div class="turn interviewee" id="turn-2">\n<p class="speaker"><strong>Bo Be</strong>:</p>\n'
+    '<p>Answer x.</p>\n</div>\n</div>\n<section class="notes" aria-label="Notes">\n'
+    '<div class="footnote">\n<hr>\n<ol>\n<li id="fn:1">\n<p>A note.&#160;<a class="footnote-backref" '
+    'href="#fnref:1" title="Back to the text">&#8617;</a></p>\n</li>\n</ol>\n</div>\n</section>'
+)
+OLD_ROWS = [
+    "INSERT INTO users (id, email, display_name, password_hash, role, active, created_at) "
+    "VALUES (1, 'w@example.org', 'W', 'x', 'writer', true, '2026-11-28 10:00:00')",
+    "INSERT INTO pieces (id, kind, slug, title, standfirst, body_source, body_html, language, status, "
+    "published_at, comments_open, created_at, updated_at, author_id) VALUES (1, 'interview', 't', 'T', "
+    "'', 'source', :frame, 'en', 'published', '2026-11-28 10:00:00', true, '2026-11-28 10:00:00', "
+    "'2026-11-28 10:00:00', 1)",
+    "INSERT INTO participants (id, piece_id, position, name, initials, role, bio) VALUES "
+    "(1, 1, 0, 'Ann Ask', 'AA', 'interviewer', ''), (2, 1, 1, 'Bo Be', 'BB', 'interviewee', '')",
+    "INSERT INTO turns (id, piece_id, position, participant_id, text_source, text_html) VALUES "
+    "(1, 1, 1, 1, 'Question?[^1]', '<p>Question?<sup id=\"fnref:1\"><a class=\"footnote-ref\" "
+    "href=\"#fn:1\">1</a></sup></p>'), (2, 1, 2, 2, 'Answer x.', '<p>Answer x.</p>')",
+]
+
+
+def test_interviews_stored_whole_are_split_into_parts_and_back(tmp_path):
+    """0007 keeps every interview: the page rendered from the parts is the frame it had."""
+    from sqlalchemy import text
+
+    from cms.interviews.models import Interview
+
+    url = postgres_url() if BACKEND == "postgres" else f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    app = create_app(base_config(tmp_path / "instance", url))
+    try:
+        with app.app_context():
+            if BACKEND == "postgres":
+                reset_postgres(url)
+            upgrade(revision="0006")
+            for statement in OLD_ROWS:
+                db.session.execute(text(statement), {"frame": OLD_FRAME})
+            db.session.commit()
+            upgrade(revision="0007")
+            interview = db.session.get(Interview, 1)
+            assert interview.body_html == "<p>Intro <em>one</em>.</p>\n<p>Second intro para.</p>"
+            assert interview.notes_html.startswith('<div class="footnote">\n<hr>')
+            assert str(interview.reader_html()) == OLD_FRAME
+            db.session.remove()
+            downgrade(revision="0006")
+            stored = db.session.execute(text("SELECT body_html FROM pieces WHERE id = 1")).scalar()
+            assert stored == OLD_FRAME
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if BACKEND == "postgres":
+            reset_postgres(url)
+            with app.app_context():
+                upgrade(revision="heads")
+                db.engine.dispose()

@@ -9,8 +9,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from cms.accounts import services
-from cms.accounts.models import Role, User
+from cms.accounts.models import User
 from cms.extensions import db
+from cms.permissions import Role
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 

@@ -1,37 +1,18 @@
-"""User accounts and their roles."""
+"""User accounts; what each role may do is cms/permissions.py's."""
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Enum, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from cms.database import utcnow
+from cms.database import enum_column, utcnow
 from cms.extensions import db
-
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    EDITOR = "editor"
-    WRITER = "writer"
-    MODERATOR = "moderator"
-
-
-def enum_column(kind: type[enum.Enum], name: str) -> Enum:
-    """A string column limited to the enum's values by a named CHECK constraint."""
-    return Enum(
-        kind,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda members: [member.value for member in members],
-    )
+from cms.permissions import Role
 
 
 class User(UserMixin, db.Model):
@@ -55,18 +36,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
-
-    @property
-    def can_write(self) -> bool:
-        return self.role in {Role.ADMIN, Role.EDITOR, Role.WRITER}
-
-    @property
-    def can_edit_all(self) -> bool:
-        return self.role in {Role.ADMIN, Role.EDITOR}
-
-    @property
-    def can_moderate(self) -> bool:
-        return self.role in {Role.ADMIN, Role.EDITOR, Role.MODERATOR}
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

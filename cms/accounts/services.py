@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from cms import ratelimit
-from cms.accounts.models import Role, User
+from cms.accounts.models import User
 from cms.extensions import db
+from cms.permissions import Role
 
 MIN_PASSWORD_LENGTH = 12
 # After this many failed logins for one account or from one client in a window, wait.

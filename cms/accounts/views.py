@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
     current_app,
     flash,
     redirect,
@@ -22,14 +23,11 @@ from cms.accounts import services
 from cms.accounts.forms import LoginForm
 from cms.accounts.models import User
 from cms.extensions import db, login_manager
+from cms.permissions import Action, can
 
 bp = Blueprint("accounts", __name__)
 
-login_manager.login_view = "accounts.login"
-login_manager.login_message = "Please log in to see this page."
 
-
-@login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     return user if user is not None and user.active else None
@@ -47,7 +45,8 @@ def _safe_next(target: str | None) -> str | None:
 
 def _home_for(user: User) -> str:
     """Where a user starts: writers at the desk, moderators at the comment queue."""
-    if not user.can_write and user.can_moderate and "moderation.queue" in current_app.view_functions:
+    if not can(user, Action.WRITE) and can(user, Action.MODERATE) \
+            and "moderation.queue" in current_app.view_functions:
         return url_for("moderation.queue")
     return url_for("desk.index")
 
@@ -85,3 +84,11 @@ def logout() -> Response:
     session.clear()
     flash("You are logged out.")
     return redirect(url_for("articles.home"))
+
+
+def init_app(app: Flask) -> None:
+    """The blueprint, and how Flask-Login finds the user of a session and where it sends readers."""
+    app.register_blueprint(bp)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.user_loader(load_user)

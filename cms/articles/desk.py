@@ -1,51 +1,47 @@
-"""The writer desk at /desk/: write, preview, publish, unpublish and delete pieces."""
+"""The writer desk at /desk/: the list of pieces, the article editor, and what every kind
+of piece shares: preview, publish, unpublish and delete. Other kinds bring their own editor
+(desk_endpoint) and reuse the helpers here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
+from typing import TypeVar
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from cms.articles import services
-from cms.articles.forms import CampaignForm, ConfirmForm, PieceForm, PublishForm, split_names
+from cms.articles.forms import ConfirmForm, PieceForm, PublishForm, split_names
 from cms.articles.images import ImageError, store_image
-from cms.articles.models import Piece
-from cms.campaigns import services as campaign_services
-from cms.campaigns.models import Campaign
+from cms.articles.models import Article, Piece
+from cms.campaigns.services import all_campaigns
 from cms.database import site_to_utc, utcnow
 from cms.extensions import db
-from cms.forms import page_number
+from cms.forms import requested_page
+from cms.permissions import Action, permission_required, require
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
+writer_required = permission_required(Action.WRITE)
+Kind = TypeVar("Kind", bound=Piece)
 
 
-def writer_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Logged in as a writer, editor or admin; anyone else gets 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not services.can_write(current_user):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+def desk_url(piece: Piece) -> str:
+    """The editor of a piece: each kind has its own."""
+    return url_for(piece.desk_endpoint, piece_id=piece.id)
 
 
-def editable_piece(piece_id: int) -> Piece:
-    piece = db.session.get(Piece, piece_id) or abort(404)
-    if not services.can_edit(piece, current_user):
-        abort(403)
+def editable_piece(piece_id: int, kind: type[Kind] = Piece) -> Kind:  # type: ignore[assignment]
+    """The piece of `kind` with this id (404) that the current user may edit (403)."""
+    piece = db.session.get(Piece, piece_id)
+    if not isinstance(piece, kind):
+        abort(404)
+    require(current_user, Action.EDIT_PIECE, piece)
     return piece
 
 
 def campaign_choices(form: PieceForm) -> None:
     form.campaign_id.choices = [("", "— no campaign —")] + [
-        (str(c.id), c.title) for c in services.campaigns()
+        (str(c.id), c.title) for c in all_campaigns()
     ]
 
 
@@ -113,7 +109,7 @@ def update_image_details(form: PieceForm, piece: Piece) -> None:
     image.source_url = (form.image_source_url.data or "").strip()
 
 
-def _save(form: PieceForm, piece: Piece | None) -> Piece | None:
+def _save(form: PieceForm, piece: Article | None) -> Piece | None:
     """Validate and save the form; None when it goes back to the writer with errors."""
     if not form.validate_on_submit():
         return None
@@ -136,17 +132,15 @@ def _after_save(piece: Piece) -> Response:
     if request.form.get("action") == "preview":
         return redirect(url_for("desk.preview", piece_id=piece.id))
     flash("Saved.")
-    return redirect(url_for("desk.edit", piece_id=piece.id))
+    return redirect(desk_url(piece))
 
 
 @bp.route("/")
 @writer_required
 def index() -> str:
-    page = page_number(request.args.get("page"))
-    pieces = db.paginate(services.desk_pieces(current_user), page=page,
+    pieces = db.paginate(services.desk_pieces(current_user), page=requested_page(),
                          per_page=25, error_out=False)
-    return render_template("desk/index.html", pieces=pieces,
-                           can_manage=campaign_services.can_manage(current_user))
+    return render_template("desk/index.html", pieces=pieces)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -163,7 +157,10 @@ def new() -> str | Response:
 @bp.route("/<int:piece_id>/edit", methods=["GET", "POST"])
 @writer_required
 def edit(piece_id: int) -> str | Response:
-    piece = editable_piece(piece_id)
+    found = editable_piece(piece_id)
+    if not isinstance(found, Article):  # another kind's piece: its own editor
+        return redirect(desk_url(found), code=303)
+    piece = found
     form = PieceForm(obj=piece if request.method == "GET" else None)
     campaign_choices(form)
     if request.method == "GET":
@@ -179,8 +176,7 @@ def edit(piece_id: int) -> str | Response:
 def preview(piece_id: int) -> str:
     piece = editable_piece(piece_id)
     # A draft has no date yet: show the one it would get if published now.
-    template = f"{piece.kind}s/piece.html"  # articles/ or interviews/, as the public page
-    return render_template(template, piece=piece, preview=True, preview_date=utcnow(),
+    return render_template(piece.template, piece=piece, preview=True, preview_date=utcnow(),
                            publish_form=PublishForm(), confirm=ConfirmForm())
 
 
@@ -191,12 +187,12 @@ def publish(piece_id: int) -> Response:
     form = PublishForm()
     if not form.validate_on_submit():
         flash("Give the publication time as a date and a time, or leave it empty.")
-        return redirect(url_for("desk.edit", piece_id=piece.id))
+        return redirect(desk_url(piece))
     at = form.publish_at.data
     when = site_to_utc(at, current_app.config["CMS_TIMEZONE"]) if at else None
     services.publish(piece, current_user, when)
     flash("Scheduled." if piece.is_scheduled else "Published.")
-    return redirect(url_for("desk.edit", piece_id=piece.id))
+    return redirect(desk_url(piece))
 
 
 @bp.route("/<int:piece_id>/unpublish", methods=["POST"])
@@ -206,7 +202,7 @@ def unpublish(piece_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         services.unpublish(piece, current_user)
         flash("Unpublished: the piece is no longer on any public page or feed.")
-    return redirect(url_for("desk.edit", piece_id=piece.id))
+    return redirect(desk_url(piece))
 
 
 @bp.route("/<int:piece_id>/delete", methods=["GET", "POST"])
@@ -222,42 +218,7 @@ def delete(piece_id: int) -> str | Response:
     return render_template("desk/delete.html", piece=piece, form=form)
 
 
-# --- Campaigns (editors and admins) -----------------------------------------------------------
-
-
-def _manageable() -> None:
-    if not campaign_services.can_manage(current_user):
-        abort(403)
-
-
-@bp.route("/campaigns/")
-@writer_required
-def campaigns() -> str:
-    _manageable()
-    return render_template("desk/campaigns.html", campaigns=services.campaigns())
-
-
-@bp.route("/campaigns/new", methods=["GET", "POST"])
-@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
-@writer_required
-def campaign_edit(campaign_id: int | None = None) -> str | Response:
-    _manageable()
-    campaign = None
-    if campaign_id is not None:
-        campaign = db.session.get(Campaign, campaign_id) or abort(404)
-    form = CampaignForm(obj=campaign if request.method == "GET" else None)
-    if form.validate_on_submit():
-        data = campaign_services.CampaignData(
-            title=form.title.data or "", slug=form.slug.data or "",
-            description=form.description.data or "", attribution=form.attribution.data or "",
-            licence_name=form.licence_name.data or "", licence_url=form.licence_url.data or "",
-        )
-        try:
-            saved = campaign_services.save_campaign(current_user, data, campaign)
-        except services.PieceError as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors = [exc.message]
-        else:
-            flash("Campaign saved.")
-            return redirect(url_for("campaigns.show", slug=saved.slug))
-    return render_template("desk/campaign_edit.html", form=form, campaign=campaign)
+def init_app(app: Flask) -> None:
+    """The blueprint and the `desk_url` template global."""
+    app.register_blueprint(bp)
+    app.add_template_global(desk_url)

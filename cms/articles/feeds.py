@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC
+from typing import Protocol
 
 from feedgen.feed import FeedGenerator
 from flask import url_for
 
-from cms.articles.models import Piece, PieceKind
+from cms.articles.models import Piece
 from cms.database import utcnow
 
-# Each kind of piece is shown by its own blueprint: /articles/<slug>, /interviews/<slug>.
-ENDPOINTS = {PieceKind.ARTICLE: "articles.show", PieceKind.INTERVIEW: "interviews.show"}
+
+class Addressable(Protocol):
+    kind: str
+    slug: str
 
 
-def piece_url(piece: Piece, external: bool = False) -> str:
-    """The public address of a piece."""
-    return url_for(ENDPOINTS[piece.kind], slug=piece.slug, _external=external)
+def piece_url(piece: Piece | Addressable, external: bool = False) -> str:
+    """The public address of a piece (or of a search hit): each kind is shown by its own page."""
+    kind = type(piece) if isinstance(piece, Piece) else Piece.kind_named(piece.kind)
+    if kind is None:
+        raise ValueError(f"no kind of piece is called {piece.kind!r}")
+    return url_for(kind.public_endpoint, slug=piece.slug, _external=external)
 
 
 def atom_feed(title: str, self_url: str, page_url: str, pieces: Iterable[Piece]) -> bytes:
@@ -42,7 +48,7 @@ def atom_feed(title: str, self_url: str, page_url: str, pieces: Iterable[Piece])
         entry.updated(piece.updated_at.replace(tzinfo=UTC))
         if piece.standfirst:
             entry.summary(piece.standfirst)
-        entry.content(piece.body_html, type="html")
+        entry.content(str(piece.reader_html()), type="html")
         for tag in piece.tags:
             entry.category(term=tag.slug, label=tag.name)
     return feed.atom_str(pretty=True)

@@ -68,15 +68,3 @@ class PublishForm(Form):
 class ConfirmForm(Form):
     """A POST with nothing but its CSRF token: publish, unpublish, delete."""
 
-
-class CampaignForm(Form):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    slug = StringField("Address (slug)", validators=[Optional(), Length(max=200)])
-    description = TextAreaField("Description", validators=[Length(max=5000)])
-    attribution = StringField(
-        "Attribution line",
-        validators=[Length(max=500)],
-        description="Shown under every piece, e.g. “This article is part of the X campaign, financed by Y.”",
-    )
-    licence_name = StringField("Default licence", validators=[Length(max=100)])
-    licence_url = URLField("Licence address", validators=[Optional(), URL(), Length(max=500)])

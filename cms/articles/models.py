@@ -1,17 +1,24 @@
-"""Pieces (articles and interviews), their tags and lead images."""
+"""Pieces, their tags and lead images; the article, the kind of piece whose body is Markdown.
+
+Piece is the base of every kind (single-table inheritance on `kind`): each kind is a
+subclass that brings its own template, public and desk addresses, rendering and search
+text. This package knows no kind but its own: other kinds subclass Piece from theirs.
+"""
 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
+from markupsafe import Markup
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cms.accounts.models import enum_column
-from cms.database import utcnow
+from cms.database import enum_column, utcnow
 from cms.extensions import db
+from cms.textformat import html_to_text, markdown_to_html
 
 if TYPE_CHECKING:
     from cms.accounts.models import User
@@ -19,6 +26,8 @@ if TYPE_CHECKING:
 
 
 class PieceKind(enum.StrEnum):
+    """The values the `kind` column may hold: one per subclass of Piece."""
+
     ARTICLE = "article"
     INTERVIEW = "interview"
 
@@ -73,13 +82,38 @@ class Image(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+@dataclass(frozen=True)
+class SearchText:
+    """What a piece gives the search index, as plain text: never the page around it."""
+
+    body: str = ""  # the writer's text outside turns (an interview's introduction and notes)
+    turns: tuple[tuple[str, str], ...] = ()  # (speaker's name, what they said), in order
+    speakers: tuple[str, ...] = ()
+
+
+class PiecePart:
+    """A row that belongs to one piece through its `piece_id` (an interview's turn): a change
+    to it is a change to that piece, for the search index and the page cache."""
+
+
 class Piece(db.Model):
+    """What every kind of piece has. Abstract: rows are Articles, Interviews..."""
+
     __tablename__ = "pieces"
     __table_args__ = (
         # Lists of public pieces walk these in order and stop after one page.
         Index("ix_pieces_public", "status", "published_at", "id"),
         Index("ix_pieces_campaign_public", "campaign_id", "status", "published_at"),
     )
+
+    # Set by each kind.
+    template: ClassVar[str]  # the public page, also the desk preview
+    public_endpoint: ClassVar[str]  # its address: url_for(endpoint, slug=...)
+    desk_endpoint: ClassVar[str]  # its editor: url_for(endpoint, piece_id=...)
+    noun: ClassVar[str]  # "article", "interview": in sentences about a piece
+    label: ClassVar[str]  # "Article": the kind named on its own
+    plural: ClassVar[str]  # "Articles": a heading, a search facet
+    list_label: ClassVar[str] = ""  # shown before the date in lists of pieces, if anything
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[PieceKind] = mapped_column(enum_column(PieceKind, "kind"))
@@ -110,6 +144,31 @@ class Piece(db.Model):
         secondary=piece_tags, lazy="selectin", order_by=lambda: (Tag.kind, Tag.name)
     )
 
+    __mapper_args__: ClassVar[dict] = {  # type: ignore[type-arg]
+        "polymorphic_on": "kind", "polymorphic_abstract": True,
+    }
+
+    @staticmethod
+    def kind_named(kind: str) -> type[Piece] | None:
+        """The class of the kind stored as `kind` ("article"), if there is one."""
+        mapper = Piece.__mapper__.polymorphic_map.get(kind)
+        return mapper.class_ if mapper is not None else None
+
+    @classmethod
+    def check_source(cls, source: str) -> None:
+        """Raise the kind's error when `source` cannot become a body (before anything is saved)."""
+
+    def render_body(self) -> None:
+        """Derive the stored HTML (and any parts) from `body_source`."""
+        raise NotImplementedError
+
+    def reader_html(self) -> Markup:
+        """The body as readers see it, on the page and in feeds."""
+        return Markup(self.body_html or "")
+
+    def search_text(self) -> SearchText:
+        raise NotImplementedError
+
     @classmethod
     def public_filter(cls, now: datetime | None = None):  # type: ignore[no-untyped-def]
         """The SQL condition a piece meets when readers may see it."""
@@ -139,4 +198,23 @@ class Piece(db.Model):
         return [tag for tag in self.tags if tag.kind == TagKind.COUNTRY]
 
     def __repr__(self) -> str:
-        return f"<Piece {self.kind}:{self.slug} {self.status}>"
+        return f"<{type(self).__name__} {self.slug} {self.status}>"
+
+
+class Article(Piece):
+    """A piece whose body is the writer's Markdown."""
+
+    __mapper_args__: ClassVar[dict] = {"polymorphic_identity": PieceKind.ARTICLE}  # type: ignore[type-arg]
+
+    template = "articles/piece.html"
+    public_endpoint = "articles.show"
+    desk_endpoint = "desk.edit"
+    noun = "article"
+    label = "Article"
+    plural = "Articles"
+
+    def render_body(self) -> None:
+        self.body_html = markdown_to_html(self.body_source)
+
+    def search_text(self) -> SearchText:
+        return SearchText(body=html_to_text(self.body_html or ""))

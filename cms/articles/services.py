@@ -1,38 +1,31 @@
-"""Rules for pieces: who may edit them, how they are saved, published and found."""
+"""Rules for pieces of every kind: how they are saved, published and found.
+
+Who may do what is asked of cms.permissions; what differs between kinds (rendering,
+checking the source) is asked of the piece's own class.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from slugify import slugify
 from sqlalchemy import Select, extract, func, select
 
 from cms.accounts.models import User
 from cms.articles.images import remove_image_file
-from cms.articles.models import Image, Piece, PieceKind, PieceStatus, Tag, TagKind
+from cms.articles.models import Article, Image, Piece, PieceStatus, Tag, TagKind
 from cms.campaigns.models import Campaign
 from cms.database import utcnow
 from cms.extensions import db
-from cms.textformat import markdown_to_html
+from cms.permissions import Action, PermissionDenied, can, require
+from cms.rules import RuleError
+from cms.slugs import make_slug, slug_taken, unique_slug
 
-SLUG_MAX = 200
-# Letters the transliteration table does not know (Azerbaijani schwa).
-SLUG_REPLACEMENTS = [["Ə", "A"], ["ə", "a"]]
-
-
-class PermissionDenied(Exception):
-    """The user may not do this to this piece."""
+__all__ = ["PermissionDenied", "PieceData", "PieceError"]
 
 
-class PieceError(ValueError):
+class PieceError(RuleError):
     """A piece that breaks a rule; `field` names the form field to show it on."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass
@@ -52,62 +45,18 @@ class PieceData:
     remove_image: bool = False
 
 
-# --- Permissions ---------------------------------------------------------------------------
-
-
-def can_write(user: User | None) -> bool:
-    return user is not None and user.is_authenticated and user.active and user.can_write
-
-
-def can_edit(piece: Piece, user: User | None) -> bool:
-    """Writers manage their own pieces; editors and admins every piece; moderators none."""
-    if not can_write(user):
-        return False
-    assert user is not None
-    return user.can_edit_all or piece.author_id == user.id
-
-
-def require_edit(piece: Piece, user: User | None) -> None:
-    if not can_edit(piece, user):
-        raise PermissionDenied(f"you may not change {piece.slug!r}")
-
-
 # --- Slugs and tags --------------------------------------------------------------------------
-
-
-def make_slug(text: str) -> str:
-    """A URL slug from any script: 'Свобода слова' -> 'svoboda-slova'."""
-    return slugify(text, max_length=SLUG_MAX, word_boundary=True,
-                   replacements=SLUG_REPLACEMENTS) or "piece"
-
-
-def unique_slug(base: str, model: type[Piece] | type[Campaign] | type[Tag] = Piece,
-                exclude_id: int | None = None) -> str:
-    """`base`, or `base-2`, `base-3`... whichever is not taken yet."""
-    candidate, number = base, 1
-    while True:
-        query = select(model.id).where(model.slug == candidate)
-        if exclude_id is not None:
-            query = query.where(model.id != exclude_id)
-        if db.session.scalar(query) is None:
-            return candidate
-        number += 1
-        suffix = f"-{number}"
-        candidate = base[: SLUG_MAX - len(suffix)] + suffix
 
 
 def _slug_for(piece: Piece, data: PieceData) -> str:
     if data.slug.strip():
         wanted = make_slug(data.slug)
-        taken = db.session.scalar(
-            select(Piece.id).where(Piece.slug == wanted, Piece.id != (piece.id or -1))
-        )
-        if taken is not None:
+        if slug_taken(Piece, wanted, exclude_id=piece.id or -1):
             raise PieceError("slug", f"The address {wanted!r} is already used by another piece.")
         return wanted
     if piece.slug:
         return piece.slug  # keep the address readers may have linked to
-    return unique_slug(make_slug(data.title), exclude_id=piece.id)
+    return unique_slug(make_slug(data.title), Piece, exclude_id=piece.id)
 
 
 def get_or_create_tags(names: list[str], kind: TagKind) -> list[Tag]:
@@ -129,15 +78,6 @@ def get_or_create_tags(names: list[str], kind: TagKind) -> list[Tag]:
 
 
 # --- Saving and publishing -------------------------------------------------------------------
-
-
-# Renders a piece's body into body_html before the commit; articles use Markdown, interviews
-# pass their own (turns, speakers), so a piece is never committed half-rendered.
-BodyRenderer = Callable[[Piece], None]
-
-
-def _markdown_body(piece: Piece) -> None:
-    piece.body_html = markdown_to_html(piece.body_source)
 
 
 def _apply(piece: Piece, data: PieceData) -> None:
@@ -165,26 +105,27 @@ def _apply(piece: Piece, data: PieceData) -> None:
         discard_image_if_unused(previous, piece)
 
 
-def create_piece(author: User, data: PieceData, kind: PieceKind = PieceKind.ARTICLE,
-                 render: BodyRenderer = _markdown_body) -> Piece:
-    """A new draft by `author`, committed once, body rendered."""
-    if not can_write(author):
-        raise PermissionDenied("only writers, editors and admins write pieces")
-    piece = Piece(kind=kind, author=author, status=PieceStatus.DRAFT, slug="")
+def create_piece(author: User, data: PieceData, kind: type[Piece] = Article) -> Piece:
+    """A new draft of `kind` by `author`, body rendered, committed once; nothing is saved when
+    the source cannot be read (the kind's error) or the piece breaks a rule (PieceError)."""
+    require(author, Action.WRITE)
+    kind.check_source(data.body_source)
+    piece = kind(author=author, status=PieceStatus.DRAFT, slug="")
     with db.session.no_autoflush:
         _apply(piece, data)
     db.session.add(piece)
-    render(piece)
+    piece.render_body()
     db.session.commit()
     return piece
 
 
-def update_piece(piece: Piece, user: User, data: PieceData,
-                 render: BodyRenderer = _markdown_body) -> Piece:
-    require_edit(piece, user)
+def update_piece(piece: Piece, user: User, data: PieceData) -> Piece:
+    """Save changed fields and body; the piece renders its own body before the one commit."""
+    require(user, Action.EDIT_PIECE, piece)
+    type(piece).check_source(data.body_source)
     with db.session.no_autoflush:
         _apply(piece, data)
-    render(piece)
+    piece.render_body()
     piece.updated_at = utcnow()
     db.session.commit()
     return piece
@@ -192,7 +133,7 @@ def update_piece(piece: Piece, user: User, data: PieceData,
 
 def publish(piece: Piece, user: User, at: datetime | None = None) -> Piece:
     """Publish now, or at `at` (UTC) when that lies in the future: a scheduled piece."""
-    require_edit(piece, user)
+    require(user, Action.EDIT_PIECE, piece)
     piece.status = PieceStatus.PUBLISHED
     if at is not None:
         piece.published_at = at
@@ -205,7 +146,7 @@ def publish(piece: Piece, user: User, at: datetime | None = None) -> Piece:
 
 def unpublish(piece: Piece, user: User) -> Piece:
     """Take a piece off every public page and feed; its date is kept for republishing."""
-    require_edit(piece, user)
+    require(user, Action.EDIT_PIECE, piece)
     piece.status = PieceStatus.UNPUBLISHED
     piece.updated_at = utcnow()
     db.session.commit()
@@ -213,7 +154,7 @@ def unpublish(piece: Piece, user: User) -> Piece:
 
 
 def delete_piece(piece: Piece, user: User) -> None:
-    require_edit(piece, user)
+    require(user, Action.EDIT_PIECE, piece)
     if piece.image is not None:
         discard_image_if_unused(piece.image, piece)
     db.session.delete(piece)
@@ -233,25 +174,24 @@ def discard_image_if_unused(image: Image, leaving: Piece) -> None:
 # --- Reading ---------------------------------------------------------------------------------
 
 
-def public_pieces(now: datetime | None = None) -> Select[tuple[Piece]]:
-    """Published, due pieces, newest first."""
+def public_pieces(now: datetime | None = None, kind: type[Piece] = Piece) -> Select[tuple[Piece]]:
+    """Published, due pieces (of `kind`), newest first."""
     return (
-        select(Piece)
-        .where(Piece.public_filter(now))
-        .order_by(Piece.published_at.desc(), Piece.id.desc())
+        select(kind)
+        .where(kind.public_filter(now))
+        .order_by(kind.published_at.desc(), kind.id.desc())
     )
 
 
-def public_piece(slug: str, kind: PieceKind) -> Piece | None:
-    return db.session.scalar(
-        select(Piece).where(Piece.slug == slug, Piece.kind == kind, Piece.public_filter())
-    )
+def public_piece(slug: str, kind: type[Piece] = Piece) -> Piece | None:
+    """The public piece of `kind` at this address (any kind when not given)."""
+    return db.session.scalar(select(kind).where(kind.slug == slug, kind.public_filter()))
 
 
 def desk_pieces(user: User) -> Select[tuple[Piece]]:
     """The pieces a user manages: their own, or every one for editors and admins."""
     query = select(Piece).order_by(Piece.updated_at.desc(), Piece.id.desc())
-    if not user.can_edit_all:
+    if not can(user, Action.EDIT_ANY_PIECE):
         query = query.where(Piece.author_id == user.id)
     return query
 
@@ -274,6 +214,3 @@ def month_pieces(year: int, month: int) -> Select[tuple[Piece]]:
     end = datetime(year + (month == 12), month % 12 + 1, 1)
     return public_pieces().where(Piece.published_at >= start, Piece.published_at < end)
 
-
-def campaigns() -> list[Campaign]:
-    return list(db.session.scalars(select(Campaign).order_by(Campaign.title)))

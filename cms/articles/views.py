@@ -1,57 +1,68 @@
-"""Public pages: home, articles, tags, the archive and the site feed."""
+"""Public pages of pieces of every kind: home, articles, lists by tag, campaign and month,
+the feeds, and the images pieces show."""
 
 from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
     render_template,
-    request,
     send_from_directory,
     url_for,
 )
 from flask_login import current_user
 from sqlalchemy import select
 
-from cms import forms
 from cms.articles import services
-from cms.articles.feeds import atom_feed
+from cms.articles.feeds import atom_feed, piece_url
 from cms.articles.images import upload_folder
-from cms.articles.models import Image, Piece, PieceKind, Tag, piece_tags
+from cms.articles.models import Article, Image, Piece, Tag, piece_tags
+from cms.campaigns.services import all_campaigns, by_slug
 from cms.extensions import db
+from cms.forms import requested_page
+from cms.permissions import Action, can
 
 bp = Blueprint("articles", __name__)
-
-
-def page_number() -> int:
-    return forms.page_number(request.args.get("page"))
 
 
 def atom_response(body: bytes) -> Response:
     return Response(body, mimetype="application/atom+xml")
 
 
+def kind_label(kind: str, plural: bool = False) -> str:
+    """"interview" -> "Interview" (or "Interviews"), as the kind names itself."""
+    found = Piece.kind_named(kind)
+    if found is None:
+        return kind
+    return found.plural if plural else found.label
+
+
+def paged(query):  # type: ignore[no-untyped-def]
+    """One page of a list of pieces, as the query string asks."""
+    return db.paginate(query, page=requested_page(), per_page=current_app.config["CMS_PAGE_SIZE"],
+                       error_out=False)
+
+
 @bp.route("/")
 def home() -> str:
     latest = db.session.scalars(services.public_pieces().limit(current_app.config["CMS_PAGE_SIZE"]))
-    return render_template("home.html", pieces=list(latest), campaigns=services.campaigns())
+    return render_template("home.html", pieces=list(latest), campaigns=all_campaigns())
 
 
 @bp.route("/articles/<slug>")
 def show(slug: str) -> str:
-    piece = services.public_piece(slug, PieceKind.ARTICLE) or abort(404)
-    return render_template("articles/piece.html", piece=piece)
+    piece = services.public_piece(slug, Article) or abort(404)
+    return render_template(piece.template, piece=piece)
 
 
 @bp.route("/tags/<slug>")
 def tag(slug: str) -> str:
     found = db.session.scalar(select(Tag).where(Tag.slug == slug)) or abort(404)
     query = services.public_pieces().join(piece_tags).where(piece_tags.c.tag_id == found.id)
-    pieces = db.paginate(query, page=page_number(),
-                         per_page=current_app.config["CMS_PAGE_SIZE"], error_out=False)
-    return render_template("articles/tag.html", tag=found, pieces=pieces)
+    return render_template("articles/tag.html", tag=found, pieces=paged(query))
 
 
 @bp.route("/archive")
@@ -63,9 +74,8 @@ def archive() -> str:
 def archive_month(year: int, month: int) -> str:
     if not (1 <= month <= 12 and 1900 <= year <= 9999):
         abort(404)
-    pieces = db.paginate(services.month_pieces(year, month), page=page_number(),
-                         per_page=current_app.config["CMS_PAGE_SIZE"], error_out=False)
-    return render_template("articles/archive_month.html", year=year, month=month, pieces=pieces)
+    return render_template("articles/archive_month.html", year=year, month=month,
+                           pieces=paged(services.month_pieces(year, month)))
 
 
 @bp.route("/feed.atom")
@@ -79,6 +89,25 @@ def feed() -> Response:
     ))
 
 
+@bp.route("/campaigns/<slug>")
+def campaign(slug: str) -> str:
+    found = by_slug(slug) or abort(404)
+    query = services.public_pieces().where(Piece.campaign_id == found.id)
+    return render_template("articles/campaign.html", campaign=found, pieces=paged(query))
+
+
+@bp.route("/campaigns/<slug>/feed.atom")
+def campaign_feed(slug: str) -> Response:
+    found = by_slug(slug) or abort(404)
+    query = services.public_pieces().where(Piece.campaign_id == found.id)
+    return atom_response(atom_feed(
+        found.title,
+        url_for("articles.campaign_feed", slug=slug, _external=True),
+        url_for("articles.campaign", slug=slug, _external=True),
+        db.session.scalars(query.limit(current_app.config["CMS_FEED_SIZE"])),
+    ))
+
+
 @bp.route("/media/<path:filename>")
 def media(filename: str) -> Response:
     """Uploaded images: to everyone when a public piece shows them, else to its editors."""
@@ -86,8 +115,15 @@ def media(filename: str) -> Response:
     users = db.session.scalars(select(Piece).where(Piece.image_id == image.id)).all()
     if any(piece.is_public() for piece in users):
         return send_from_directory(upload_folder(), filename, max_age=24 * 3600)
-    if not any(services.can_edit(piece, current_user) for piece in users):
+    if not any(can(current_user, Action.EDIT_PIECE, piece) for piece in users):
         abort(404)
     response = send_from_directory(upload_folder(), filename)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def init_app(app: Flask) -> None:
+    """The blueprint, and the template helpers every page of pieces uses."""
+    app.register_blueprint(bp)
+    app.add_template_global(piece_url)
+    app.add_template_filter(kind_label)

@@ -7,9 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from cms.accounts.models import User
-from cms.articles.services import PermissionDenied, PieceError, make_slug, unique_slug
 from cms.campaigns.models import Campaign
 from cms.extensions import db
+from cms.permissions import Action, require
+from cms.rules import RuleError
+from cms.slugs import make_slug, slug_taken, unique_slug
+
+
+class CampaignError(RuleError):
+    """A campaign that breaks a rule; `field` names the form field to show it on."""
 
 
 @dataclass
@@ -22,28 +28,20 @@ class CampaignData:
     licence_url: str = ""
 
 
-def can_manage(user: User | None) -> bool:
-    return user is not None and user.is_authenticated and user.active and user.can_edit_all
-
-
 def save_campaign(user: User, data: CampaignData, campaign: Campaign | None = None) -> Campaign:
     """Create a campaign, or change `campaign`; the slug stays unless one is given."""
-    if not can_manage(user):
-        raise PermissionDenied("only editors and admins manage campaigns")
+    require(user, Action.MANAGE_CAMPAIGNS)
     title = " ".join(data.title.split())
     if not title:
-        raise PieceError("title", "A title is required.")
+        raise CampaignError("title", "A title is required.")
     campaign = campaign or Campaign(slug="")
     if data.slug.strip():
-        wanted = make_slug(data.slug)
-        taken = db.session.scalar(
-            select(Campaign.id).where(Campaign.slug == wanted, Campaign.id != (campaign.id or -1))
-        )
-        if taken is not None:
-            raise PieceError("slug", f"The address {wanted!r} is already used by another campaign.")
+        wanted = make_slug(data.slug, fallback="campaign")
+        if slug_taken(Campaign, wanted, exclude_id=campaign.id or -1):
+            raise CampaignError("slug", f"The address {wanted!r} is already used by another campaign.")
         campaign.slug = wanted
     elif not campaign.slug:
-        campaign.slug = unique_slug(make_slug(title), Campaign)
+        campaign.slug = unique_slug(make_slug(title, fallback="campaign"), Campaign)
     campaign.title = title
     campaign.description = data.description.strip()
     campaign.attribution = data.attribution.strip()
@@ -56,3 +54,8 @@ def save_campaign(user: User, data: CampaignData, campaign: Campaign | None = No
 
 def by_slug(slug: str) -> Campaign | None:
     return db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+
+
+def all_campaigns() -> list[Campaign]:
+    """Every campaign, by title."""
+    return list(db.session.scalars(select(Campaign).order_by(Campaign.title)))

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from cms.accounts.models import Role, User
+from cms.accounts.models import User
 from cms.extensions import db
+from cms.permissions import Action, roles_that_can
 
 if TYPE_CHECKING:
     from cms.comments.models import Comment
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def moderator_addresses() -> list[str]:
-    roles = [Role.ADMIN, Role.EDITOR, Role.MODERATOR]
+    roles = roles_that_can(Action.MODERATE)
     return list(db.session.scalars(
         select(User.email).where(User.active.is_(True), User.role.in_(roles)).order_by(User.email)
     ))

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from cms.accounts.models import Role
 from cms.articles.models import Piece
-from cms.articles.services import PermissionDenied
 from cms.comments import services
 from cms.comments.forms import BlockedWordsForm
 from cms.comments.models import Comment, CommentStatus
 from cms.extensions import db
+from cms.permissions import Action, permission_required
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -27,20 +22,8 @@ DONE = {"approve": "approved", "unapprove": "unapproved", "spam": "marked as spa
         "delete": "deleted", "restore": "restored"}
 
 
-def moderator_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Logged in as a moderator, editor or admin; readers are sent to log in, writers get 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not services.can_moderate(current_user):
-            abort(403)
-        try:
-            return view(*args, **kwargs)
-        except PermissionDenied:
-            abort(403)
-
-    return wrapped
+# Moderators, editors and admins; readers are sent to log in, writers get 403.
+moderator_required = permission_required(Action.MODERATE)
 
 
 def _status(value: str | None) -> CommentStatus:
@@ -138,10 +121,8 @@ def piece_comments(piece_id: int) -> Response:
 
 
 @bp.route("/blocked-words", methods=["GET", "POST"])
-@moderator_required
+@permission_required(Action.SET_BLOCKED_WORDS)
 def blocked_words() -> str | Response:
-    if current_user.role != Role.ADMIN:
-        abort(403)
     form = BlockedWordsForm()
     if form.validate_on_submit():
         words = services.set_blocked_words(current_user, form.words.data or "")

@@ -11,14 +11,15 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from cms.accounts.models import Role, User
+from cms.accounts.models import User
 from cms.articles.models import Piece
-from cms.articles.services import PermissionDenied
 from cms.comments import mail
 from cms.comments.models import Comment, CommentStatus, ModerationEvent, SiteSetting
 from cms.database import utcnow
 from cms.extensions import db
 from cms.forms import CONTROL_CHARACTERS
+from cms.permissions import Action, require
+from cms.rules import RuleError
 from cms.textformat import normalize_newlines, plain_text_to_html
 
 log = logging.getLogger(__name__)
@@ -40,27 +41,8 @@ ACTIONS: dict[str, tuple[frozenset[CommentStatus], CommentStatus]] = {
 }
 
 
-class CommentError(ValueError):
+class CommentError(RuleError):
     """A comment that breaks a rule; `field` names the form field to show it on."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-# --- Permissions -------------------------------------------------------------------------------
-
-
-def can_moderate(user: User | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.active and user.can_moderate)
-
-
-def require_moderator(user: User | None) -> User:
-    if not can_moderate(user):
-        raise PermissionDenied("only moderators, editors and admins moderate comments")
-    assert user is not None
-    return user
 
 
 # --- Open or closed ------------------------------------------------------------------------------
@@ -79,7 +61,7 @@ def closed_reason(piece: Piece, now: datetime | None = None) -> str | None:
 
 
 def set_comments_open(user: User | None, piece: Piece, is_open: bool) -> Piece:
-    require_moderator(user)
+    require(user, Action.MODERATE)
     piece.comments_open = is_open
     db.session.commit()
     return piece
@@ -99,8 +81,7 @@ def blocked_words() -> list[str]:
 
 def set_blocked_words(user: User | None, text: str) -> list[str]:
     """Admins set the words (one per line) that send a comment straight to spam."""
-    if user is None or not user.is_authenticated or user.role != Role.ADMIN:
-        raise PermissionDenied("only admins set the blocked words")
+    require(user, Action.SET_BLOCKED_WORDS)
     words = sorted({w.strip() for w in clean_text(text).split("\n") if w.strip()}, key=str.casefold)
     setting = db.session.get(SiteSetting, BLOCKED_WORDS) or SiteSetting(name=BLOCKED_WORDS)
     setting.value = "\n".join(words)
@@ -242,7 +223,9 @@ def counts(piece_id: int | None = None) -> dict[CommentStatus, int]:
 
 def moderate(user: User | None, comment_ids: Iterable[int], action: str) -> list[Comment]:
     """Apply `action` to the given comments where it applies; each change leaves an event."""
-    moderator = require_moderator(user)
+    require(user, Action.MODERATE)
+    assert user is not None
+    moderator = user
     if action not in ACTIONS:
         raise CommentError("action", f"Unknown action {action!r}.")
     applies_to, result = ACTIONS[action]

@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import TextIO
 
 import click
+from flask import current_app, url_for
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from cms.accounts import services as accounts
-from cms.accounts.models import Role, User
+from cms.accounts.models import User
 from cms.articles import services as pieces
 from cms.articles.forms import LANGUAGE_CODE
 from cms.campaigns.services import by_slug
 from cms.extensions import db
 from cms.interviews import services
+from cms.permissions import PermissionDenied, Role
 
 interviews = AppGroup("interviews", help="Import and export interview transcripts.")
 
@@ -60,12 +62,13 @@ def import_command(file: TextIO, title: str, campaign_slug: str | None, author_e
         piece = services.create_interview(author, data)
     except services.ParseError as exc:
         raise click.ClickException(f"{file.name}: {exc}") from exc
-    except (pieces.PieceError, pieces.PermissionDenied) as exc:
+    except (pieces.PieceError, PermissionDenied) as exc:
         raise click.ClickException(str(exc)) from exc
     if publish_now:
         pieces.publish(piece, author)
     click.echo(f"imported: {len(piece.participants)} participants, {len(piece.turns)} turns")
-    click.echo(f"/interviews/{piece.slug}")
+    with current_app.test_request_context():  # a path needs no real request
+        click.echo(url_for(piece.public_endpoint, slug=piece.slug))
 
 
 @interviews.command("export")

@@ -1,12 +1,12 @@
 """The interview desk at /desk/interviews/: write or paste a transcript, confirm participants.
 
-Preview, publish, unpublish and delete are the article desk's routes (desk.*), which work
-for any piece; desk.edit of an interview leads here.
+Preview, publish, unpublish and delete are the desk's routes for every kind of piece
+(desk.*); an interview's editor (its desk_endpoint) is here.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -14,6 +14,7 @@ from cms.articles import services as pieces
 from cms.articles.desk import (
     attach_upload,
     campaign_choices,
+    desk_url,
     editable_piece,
     piece_data,
     prefill,
@@ -21,39 +22,16 @@ from cms.articles.desk import (
     writer_required,
 )
 from cms.articles.forms import ConfirmForm, PublishForm
-from cms.articles.models import Piece, PieceKind
 from cms.extensions import db
 from cms.interviews import services
 from cms.interviews.forms import InterviewForm, participants_form
+from cms.interviews.models import Interview
 from cms.interviews.transcript import parse
 
 bp = Blueprint("interview_desk", __name__, url_prefix="/desk/interviews")
 
-MAX_ID = 2**31  # larger ids exist in no table, and overflow SQLite's INTEGER
 
-
-@bp.before_app_request
-def _interviews_open_here() -> Response | None:
-    """The article editor would flatten an interview: desk.edit of one comes here."""
-    if request.endpoint != "desk.edit" or not current_user.is_authenticated:
-        return None  # the article desk itself answers anonymous visitors
-    piece_id = (request.view_args or {}).get("piece_id", 0)
-    if not 0 < piece_id < MAX_ID:
-        return None
-    piece = db.session.get(Piece, piece_id)
-    if piece is None or piece.kind != PieceKind.INTERVIEW:
-        return None
-    return redirect(url_for("interview_desk.edit", piece_id=piece.id), code=303)
-
-
-def _interview(piece_id: int) -> Piece:
-    piece = editable_piece(piece_id)
-    if piece.kind != PieceKind.INTERVIEW:
-        abort(404)
-    return piece
-
-
-def _save(form: InterviewForm, piece: Piece | None) -> Piece | None:
+def _save(form: InterviewForm, piece: Interview | None) -> Interview | None:
     """Validate and save; None when the form goes back with errors (nothing saved)."""
     if not form.validate_on_submit():
         return None
@@ -95,7 +73,7 @@ def new_interview() -> str | Response:
 @bp.route("/<int:piece_id>/edit", methods=["GET", "POST"])
 @writer_required
 def edit(piece_id: int) -> str | Response:
-    piece = _interview(piece_id)
+    piece = editable_piece(piece_id, Interview)
     form = InterviewForm(obj=piece if request.method == "GET" else None)
     campaign_choices(form)
     if request.method == "GET":
@@ -109,7 +87,7 @@ def edit(piece_id: int) -> str | Response:
                 flash("Saved. New speakers: please confirm who is who.")
                 return redirect(url_for("interview_desk.participants", piece_id=piece.id))
             flash("Saved.")
-            return redirect(url_for("interview_desk.edit", piece_id=piece.id))
+            return redirect(desk_url(piece))
     return render_template("interviews/edit.html", form=form, piece=piece,
                            publish_form=PublishForm(), confirm=ConfirmForm())
 
@@ -118,7 +96,7 @@ def edit(piece_id: int) -> str | Response:
 @writer_required
 def participants(piece_id: int) -> str | Response:
     """After parsing: the writer confirms each participant's role and short bio."""
-    piece = _interview(piece_id)
+    piece = editable_piece(piece_id, Interview)
     form = participants_form(piece.participants)
     if form.validate_on_submit():
         edits = {
@@ -130,5 +108,5 @@ def participants(piece_id: int) -> str | Response:
         if request.form.get("action") == "preview":
             return redirect(url_for("desk.preview", piece_id=piece.id))
         flash("Participants confirmed.")
-        return redirect(url_for("interview_desk.edit", piece_id=piece.id))
+        return redirect(desk_url(piece))
     return render_template("interviews/participants.html", piece=piece, form=form)

@@ -1,15 +1,26 @@
-"""Interview participants and their turns, under a piece of kind interview."""
+"""The interview: a kind of piece whose body is a transcript, kept as participants and turns.
+
+The transcript text is the source of truth (`body_source`); from it the interview derives
+its participants, its turns with their HTML, the HTML of its introduction (`body_html`)
+and of its footnotes (`notes_html`). The page around them (who is who, speaker labels) is
+rendered from those parts when shown, so a template change needs no re-save.
+"""
 
 from __future__ import annotations
 
 import enum
+from typing import Any, ClassVar
 
+from flask import render_template
+from markupsafe import Markup
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cms.accounts.models import enum_column
-from cms.articles.models import Piece
+from cms.articles.models import Piece, PieceKind, PiecePart, SearchText
+from cms.database import enum_column
 from cms.extensions import db
+from cms.interviews import transcript as fmt
+from cms.textformat import html_to_text, interview_to_html, set_apart
 
 
 class ParticipantRole(enum.StrEnum):
@@ -17,7 +28,101 @@ class ParticipantRole(enum.StrEnum):
     INTERVIEWEE = "interviewee"
 
 
-class Participant(db.Model):
+class Interview(Piece):
+    __mapper_args__: ClassVar[dict] = {"polymorphic_identity": PieceKind.INTERVIEW}  # type: ignore[type-arg]
+
+    template = "interviews/piece.html"
+    public_endpoint = "interviews.show"
+    desk_endpoint = "interview_desk.edit"
+    noun = "interview"
+    label = "Interview"
+    plural = "Interviews"
+    list_label = label
+
+    # The footnotes of every turn, rendered together (a column of the pieces table, empty
+    # for other kinds).
+    notes_html: Mapped[str | None] = mapped_column(Text)
+
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="piece", order_by="Participant.position", cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+    turns: Mapped[list[Turn]] = relationship(
+        back_populates="piece", order_by="Turn.position", cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+    @classmethod
+    def check_source(cls, source: str) -> None:
+        fmt.parse(source)  # raises ParseError, naming the line
+
+    def render_body(self) -> None:
+        """Participants and turns from the transcript; roles and bios confirmed on the desk
+        are kept (participants are matched by their initials)."""
+        parsed = fmt.parse(self.body_source)
+        existing = {p.initials: p for p in self.participants}
+        self.turns.clear()
+        db.session.flush()  # free the turn positions before the new turns take them
+        kept: list[Participant] = []
+        for position, speaker in enumerate(parsed.speakers):
+            participant = existing.pop(speaker.initials, None)
+            if participant is None:
+                participant = Participant(initials=speaker.initials, role=ParticipantRole(speaker.role))
+            elif speaker.explicit_role:
+                participant.role = ParticipantRole(speaker.role)
+            participant.name = speaker.name
+            participant.position = position
+            kept.append(participant)
+        self.participants[:] = kept
+        db.session.flush()
+        by_initials = {p.initials: p for p in kept}
+        htmls, notes = interview_to_html(
+            [parsed.introduction, *(t.text for t in parsed.turns)], parsed.footnotes)
+        for position, (said, html) in enumerate(zip(parsed.turns, htmls[1:], strict=True), start=1):
+            self.turns.append(Turn(position=position, participant=by_initials[said.initials],
+                                   text_source=said.text, text_html=html))
+        self.body_html = htmls[0]
+        self.notes_html = notes
+
+    def reader_html(self) -> Markup:
+        """Introduction, who is who, every turn with its speaker, the notes."""
+        seen: set[int] = set()
+        turns: list[dict[str, Any]] = []
+        for turn in self.turns:
+            participant = turn.participant
+            interviewer = participant.role == ParticipantRole.INTERVIEWER
+            turns.append({
+                "position": turn.position,
+                "participant": participant,
+                "interviewer": interviewer,
+                "first": participant.id not in seen,
+                "html": Markup(set_apart(turn.text_html) if interviewer else turn.text_html),
+            })
+            seen.add(participant.id)
+        return Markup(render_template(
+            "interviews/_body.html", introduction=Markup(self.body_html or ""),
+            participants=self.participants, turns=turns, footnotes=Markup(self.notes_html or ""),
+        ).strip())
+
+    def search_text(self) -> SearchText:
+        outside_turns = [html_to_text(self.body_html or ""), html_to_text(self.notes_html or "")]
+        return SearchText(
+            body="\n".join(text for text in outside_turns if text),
+            turns=tuple((turn.participant.name, html_to_text(turn.text_html)) for turn in self.turns),
+            speakers=tuple(p.name for p in self.participants),
+        )
+
+    def transcript(self) -> fmt.Transcript:
+        """The stored interview as a transcript, with the roles confirmed on the desk."""
+        parsed = fmt.parse(self.body_source)
+        parsed.speakers = [fmt.Speaker(name=p.name, initials=p.initials, role=str(p.role))
+                           for p in self.participants]
+        parsed.turns = [fmt.TurnText(initials=t.participant.initials, text=t.text_source)
+                        for t in self.turns]
+        return parsed
+
+
+class Participant(PiecePart, db.Model):
     __tablename__ = "participants"
     __table_args__ = (UniqueConstraint("piece_id", "initials"),)
 
@@ -29,13 +134,10 @@ class Participant(db.Model):
     role: Mapped[ParticipantRole] = mapped_column(enum_column(ParticipantRole, "role"))
     bio: Mapped[str] = mapped_column(Text, default="")
 
-    piece: Mapped[Piece] = relationship(
-        backref=db.backref("participants", order_by="Participant.position",
-                           cascade="all, delete-orphan", lazy="selectin")
-    )
+    piece: Mapped[Interview] = relationship(back_populates="participants")
 
 
-class Turn(db.Model):
+class Turn(PiecePart, db.Model):
     __tablename__ = "turns"
     __table_args__ = (UniqueConstraint("piece_id", "position"),)
 
@@ -47,7 +149,4 @@ class Turn(db.Model):
     text_html: Mapped[str] = mapped_column(Text)
 
     participant: Mapped[Participant] = relationship(lazy="joined")
-    piece: Mapped[Piece] = relationship(
-        backref=db.backref("turns", order_by="Turn.position",
-                           cascade="all, delete-orphan", lazy="selectin")
-    )
+    piece: Mapped[Interview] = relationship(back_populates="turns")

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 INTERVIEWER = "interviewer"
 INTERVIEWEE = "interviewee"
-ROLES = (INTERVIEWER, INTERVIEWEE)
 
 # Initials: 1-4 letters of any script, none of them lower case ("Note:" is not a label).
 _INITIALS = r"[^\W\d_]{1,4}"

@@ -10,18 +10,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 from markupsafe import Markup
 
-from cms.search.documents import SearchDocument, document_for
-
-if TYPE_CHECKING:
-    from cms.articles.models import Piece
+from cms.search.documents import SearchDocument
 
 FACETS = ("kind", "campaign", "tag", "year", "language")
-SORTS = ("relevance", "date")
+SORTS = ("relevance", "date")  # the first is the default
 # Loads the current document of each piece id (None: not indexable any more).
 Loader = Callable[[Iterable[int]], Mapping[int, SearchDocument | None]]
 
@@ -85,8 +81,9 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def sync(self, piece_ids: Iterable[int], load: Loader) -> None:
-        """Bring these pieces up to date; `load` is called once the index may be written,
-        so that the last writer always writes what the database holds last."""
+        """Bring these pieces up to date, indexing or deleting each as `load` says (None: not
+        indexable any more). `load` is called once the index may be written, so that the
+        last writer always writes what the database holds last: the one write path."""
 
     @abstractmethod
     def search(self, request: SearchRequest) -> SearchResults:
@@ -100,13 +97,6 @@ class SearchBackend(ABC):
     @abstractmethod
     def document_ids(self) -> set[int]:
         """The ids of the pieces in the index (empty without an index)."""
-
-    def index(self, piece: Piece) -> None:
-        document = document_for(piece)
-        self.sync([piece.id], lambda _ids: {piece.id: document})
-
-    def delete(self, piece_id: int) -> None:
-        self.sync([piece_id], lambda _ids: {piece_id: None})
 
     def close(self) -> None:  # noqa: B027 (optional: most engines hold nothing open)
         """Release open files."""

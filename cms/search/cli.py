@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from cms.search import hooks, services  # noqa: F401 (hooks: registers the commit hooks)
+from cms.search import services
 
 search = AppGroup("search", help="Build and inspect the search index.")
 

@@ -1,4 +1,8 @@
-"""What the index holds of a piece: a plain, engine-neutral document built from the database."""
+"""What the index holds of a piece: a plain, engine-neutral document built from the database.
+
+The text comes from the piece's own `search_text()` (its writers' words, turn by turn for
+an interview), never from the page around it: a template change needs no re-index.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,20 +35,13 @@ class SearchDocument:
     speakers: tuple[str, ...] = field(default=())
 
 
-def plain(html: str) -> str:
-    """The text of stored, sanitized HTML."""
-    return Markup(html).striptags()
-
-
 def is_indexable(piece: Piece) -> bool:
     """Published pieces are indexed, scheduled ones too: the search filters them by date."""
     return piece.status == PieceStatus.PUBLISHED and piece.published_at is not None
 
 
 def document_for(piece: Piece) -> SearchDocument:
-    turns = tuple((turn.participant.name, plain(turn.text_html))
-                  for turn in getattr(piece, "turns", []) or [])
-    speakers = tuple(p.name for p in getattr(piece, "participants", []) or [])
+    text = piece.search_text()
     assert piece.published_at is not None
     return SearchDocument(
         id=piece.id,
@@ -55,12 +51,12 @@ def document_for(piece: Piece) -> SearchDocument:
         language=piece.language or "en",
         published_at=piece.published_at,
         standfirst=piece.standfirst or "",
-        body=plain(piece.body_html or ""),
-        turns=turns,
+        body=text.body,
+        turns=text.turns,
         tags=tuple((tag.slug, tag.name) for tag in piece.tags),
         campaign_id=piece.campaign_id,
         campaign_title=piece.campaign.title if piece.campaign else "",
-        speakers=speakers,
+        speakers=text.speakers,
     )
 
 

@@ -1,20 +1,21 @@
 """Index updates from SQLAlchemy session events, after the database commit.
 
-after_flush notes which pieces changed (directly, or through their turns, participants,
-tags or campaign); after_commit brings the index up to date; after_rollback forgets.
+after_flush notes which pieces changed (directly, or through one of their parts such as an
+interview's turns, their tags or their campaign); after_commit brings the index up to
+date; after_rollback forgets. `init_app` registers them, once per process.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import has_app_context
+from flask import Flask, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from cms.articles.models import Piece, Tag, piece_tags
+from cms.articles.models import Piece, PiecePart, Tag, piece_tags
 from cms.campaigns.models import Campaign
-from cms.interviews.models import Participant, Turn
+from cms.search import services
 
 KEY = "search_changes"
 
@@ -23,7 +24,6 @@ def _changes(session: Session) -> dict[str, set[int]]:
     return session.info.setdefault(KEY, {"pieces": set(), "tags": set(), "campaigns": set()})
 
 
-@event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     """A deleted tag or campaign: note its pieces now, while the links are still there."""
     tags = [obj.id for obj in session.deleted if isinstance(obj, Tag)]
@@ -39,14 +39,13 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             pieces |= set(session.scalars(select(Piece.id).where(Piece.campaign_id.in_(campaigns))))
 
 
-@event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: Any) -> None:
     changes: dict[str, set[int]] | None = None
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Piece):
             target, value = "pieces", obj.id
-        elif isinstance(obj, Turn | Participant):
-            target, value = "pieces", obj.piece_id
+        elif isinstance(obj, PiecePart):
+            target, value = "pieces", obj.piece_id  # type: ignore[attr-defined]
         elif isinstance(obj, Tag) and obj not in session.new:
             target, value = "tags", obj.id
         elif isinstance(obj, Campaign) and obj not in session.new:
@@ -58,16 +57,23 @@ def _after_flush(session: Session, _context: Any) -> None:
             changes[target].add(value)
 
 
-@event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     changes = session.info.pop(KEY, None)
     if not changes or not any(changes.values()) or not has_app_context():
         return
-    from cms.search.services import update_index
-
-    update_index(changes["pieces"], changes["tags"], changes["campaigns"])
+    services.update_index(changes["pieces"], changes["tags"], changes["campaigns"])
 
 
-@event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(KEY, None)
+
+
+HOOKS = {"before_flush": _before_flush, "after_flush": _after_flush,
+         "after_commit": _after_commit, "after_rollback": _after_rollback}
+
+
+def init_app(app: Flask) -> None:
+    """Listen to every session (the events are per process, whichever app commits)."""
+    for name, hook in HOOKS.items():
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)

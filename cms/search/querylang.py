@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 MAX_CHARS = 300
 MAX_CLAUSES = 16
-SCOPES = ("title", "speaker")
 TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
 TOKEN = re.compile(r'(-?)(?:(title|speaker):)?(?:"([^"]*)"|([^\s"]+))', re.IGNORECASE)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import current_app
@@ -14,7 +14,7 @@ from cms.articles.models import Piece, PieceStatus, Tag, piece_tags
 from cms.campaigns.models import Campaign
 from cms.database import utcnow
 from cms.extensions import db
-from cms.search.backend import SearchRequest, SearchResults, get_backend
+from cms.search.backend import SORTS, SearchRequest, SearchResults, get_backend
 from cms.search.documents import all_documents, load_documents
 from cms.search.models import SearchBacklog
 
@@ -146,7 +146,7 @@ def status() -> Status:
 def search(text: str, filters: dict[str, str], sort: str = "relevance", page: int = 1) -> SearchResults:
     """Ask the backend, then label the facets (campaign titles, tag names) from the database."""
     request = SearchRequest(
-        text=text, filters=filters, sort=sort if sort in ("relevance", "date") else "relevance",
+        text=text, filters=filters, sort=sort if sort in SORTS else SORTS[0],
         page=min(max(page, 1), MAX_PAGE), per_page=current_app.config["CMS_SEARCH_PAGE_SIZE"],
         now=utcnow(),
     )
@@ -169,9 +169,12 @@ def _drop_unpublished(results: SearchResults) -> None:
         results.total = max(results.total - (len(ids) - len(public)), len(results.hits))
 
 
-def _label(results: SearchResults) -> None:
-    from dataclasses import replace
+def _kind_plural(key: str) -> str:
+    kind = Piece.kind_named(key)
+    return kind.plural if kind is not None else key
 
+
+def _label(results: SearchResults) -> None:
     campaign_ids = [int(v.key) for v in results.facets.get("campaign", []) if v.key.isdigit()]
     titles = {row.id: row.title for row in db.session.execute(
         select(Campaign.id, Campaign.title).where(Campaign.id.in_(campaign_ids)))}
@@ -179,7 +182,7 @@ def _label(results: SearchResults) -> None:
     names = {row.slug: row.name for row in db.session.execute(
         select(Tag.slug, Tag.name).where(Tag.slug.in_(slugs)))}
     labels = {
-        "kind": lambda key: {"article": "Articles", "interview": "Interviews"}.get(key, key),
+        "kind": _kind_plural,
         "campaign": lambda key: titles.get(int(key), key) if key.isdigit() else key,
         "tag": lambda key: names.get(key, key),
     }

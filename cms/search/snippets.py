@@ -101,5 +101,9 @@ def snippet(stored: Mapping[str, Any], marker: Marker) -> tuple[Markup, str]:
         found = _fragment(stored.get(name) or "", matches, always=False)
         if found is not None:
             return found, ""
+    turns = stored.get("turns") or []
+    if not stored.get("standfirst") and not stored.get("body") and turns:
+        speaker, text = turns[0]  # an interview that starts straight away
+        return _fragment(text, matches, always=True) or Markup(""), speaker
     opening = stored.get("standfirst") or stored.get("body") or ""
     return _fragment(opening, matches, always=True) or Markup(""), ""

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from cms.articles import services as pieces
 from cms.extensions import db
-from cms.search import hooks, services  # noqa: F401 (hooks: registers the commit hooks)
+from cms.search import services
 from cms.search.backend import FACETS, SearchUnavailable
 from cms.search.forms import SearchForm
 

@@ -10,6 +10,7 @@ from cms.articles import services
 from cms.articles.models import Piece, PieceStatus
 from cms.database import utcnow
 from cms.extensions import db
+from cms.permissions import Action, can
 
 
 def _user(user):
@@ -41,7 +42,7 @@ def test_editors_and_admins_edit_every_piece_moderators_none(app, make_user, mak
                                   services.PieceData(title=f"Edited by {role}"))
         assert _piece(piece).title == "Edited by admin"
         moderator = _user(make_user(Role.MODERATOR))
-        assert not services.can_edit(_piece(piece), moderator)
+        assert not can(moderator, Action.EDIT_PIECE, _piece(piece))
         with pytest.raises(services.PermissionDenied):
             services.create_piece(moderator, services.PieceData(title="No"))
 
@@ -51,7 +52,7 @@ def test_a_scheduled_piece_is_hidden_until_due(app, make_piece):
     with app.app_context():
         piece = _piece(soon)
         assert piece.status == PieceStatus.PUBLISHED and piece.is_scheduled
-        assert services.public_piece("later", piece.kind) is None
+        assert services.public_piece("later", type(piece)) is None
         assert db.session.scalars(services.public_pieces()).all() == []
         due = db.session.scalars(services.public_pieces(now=utcnow() + timedelta(hours=3))).all()
         assert [p.slug for p in due] == ["later"]

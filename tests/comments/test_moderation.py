@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from cms.accounts.models import User
-from cms.articles.services import PermissionDenied
 from cms.comments import services
 from cms.comments.models import Comment, CommentStatus, ModerationEvent
 from cms.extensions import db
+from cms.permissions import PermissionDenied
 from tests.conftest import csrf_token
 
 

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import event
 
 from cms.accounts.models import User
-from cms.articles.models import Piece, PieceKind
+from cms.articles.models import Piece
 from cms.comments import services, tokens
 from cms.comments.models import Comment, CommentStatus
 from cms.database import utcnow
 from cms.extensions import db
+from cms.interviews.models import Interview
 from tests.comments.conftest import old_token
 from tests.conftest import csrf_token
 
@@ -318,7 +319,7 @@ def test_interviews_show_comments_like_articles(
 ):
     if "interviews.show" not in app.view_functions:
         pytest.skip("the interviews blueprint is not there yet")
-    piece = make_piece("Talk", kind=PieceKind.INTERVIEW)
+    piece = make_piece("Talk", kind=Interview, body_source="Ann Ask (AA): Why?\n\nBo Be (BB): Because.")
     send_comment(piece, "About the interview")
     approve_all(app, piece.id, make_user("moderator"))
     page = client.get("/interviews/talk").get_data(as_text=True)

@@ -11,10 +11,10 @@ from flask import Flask
 
 from cms.accounts.models import Role, User
 from cms.articles import services as pieces
-from cms.articles.models import Piece
 from cms.database import utcnow
 from cms.extensions import db
 from cms.interviews import services
+from cms.interviews.models import Interview
 
 # Three speakers, a titled name with dots, Cyrillic text and initials, a multi-paragraph
 # answer, and both footnote styles.
@@ -42,11 +42,11 @@ Mx. A. B. Okafor (ABO): We published mirrors and a feed.
 
 
 @pytest.fixture
-def make_interview(app: Flask, make_user: Callable[..., User]) -> Callable[..., Piece]:
+def make_interview(app: Flask, make_user: Callable[..., User]) -> Callable[..., Interview]:
     """An interview by `author` (a new writer by default), published an hour ago unless told."""
 
     def make(title: str = "An interview", transcript: str = TRANSCRIPT, *,
-             author: User | None = None, publish: bool = True, **fields: Any) -> Piece:
+             author: User | None = None, publish: bool = True, **fields: Any) -> Interview:
         author = author or make_user(Role.WRITER)
         with app.app_context():
             writer = db.session.get(User, author.id)
@@ -57,6 +57,6 @@ def make_interview(app: Flask, make_user: Callable[..., User]) -> Callable[..., 
             db.session.refresh(piece)
             piece_id = piece.id
             slug = piece.slug
-        return Piece(id=piece_id, slug=slug, title=title)
+        return Interview(id=piece_id, slug=slug, title=title)
 
     return make

@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from cms.accounts.models import User
 from cms.articles import services as pieces
-from cms.articles.models import Piece, PieceKind
+from cms.articles.models import Piece
 from cms.extensions import db
 from cms.interviews import services
-from cms.interviews.models import Participant, ParticipantRole, Turn
+from cms.interviews.models import Interview, Participant, ParticipantRole, Turn
 from tests.interviews.conftest import TRANSCRIPT
 
 
@@ -21,7 +21,7 @@ def _count(model) -> int:
 def test_creating_stores_transcript_participants_turns_and_full_html(ctx, make_user):
     writer = db.session.get(User, make_user("writer").id)
     piece = services.create_interview(writer, pieces.PieceData(title="Blocked", body_source=TRANSCRIPT))
-    assert piece.kind == PieceKind.INTERVIEW and piece.body_source == TRANSCRIPT
+    assert isinstance(piece, Interview) and piece.body_source == TRANSCRIPT
     assert [(p.position, p.name, p.initials, p.role) for p in piece.participants] == [
         (0, "Dr. Jane Roe", "JR", ParticipantRole.INTERVIEWER),
         (1, "Иван Петров", "ИП", ParticipantRole.INTERVIEWEE),
@@ -33,8 +33,9 @@ def test_creating_stores_transcript_participants_turns_and_full_html(ctx, make_u
         '<p>В марте. Сначала мы подумали, что это сбой '
         '<sup id="fnref:1"><a class="footnote-ref" href="#fn:1">2</a></sup>.</p>\n'
         "<p>Then the readers wrote to us from three cities at once.</p>")
-    assert '<div class="turn interviewee" id="turn-5">' in piece.body_html
-    assert '<li id="fn:block">' in piece.body_html
+    page = str(piece.reader_html())
+    assert '<div class="turn interviewee" id="turn-5">' in page
+    assert '<li id="fn:block">' in page and '<li id="fn:block">' in piece.notes_html
 
 
 @pytest.mark.parametrize("transcript", ["No turn here.", "JR: undeclared"])
@@ -49,13 +50,13 @@ def test_nothing_is_saved_when_the_transcript_has_an_error(ctx, make_user, trans
 def test_a_bad_new_transcript_leaves_the_saved_interview_as_it_was(ctx, make_user):
     writer = db.session.get(User, make_user("writer").id)
     piece = services.create_interview(writer, pieces.PieceData(title="Kept", body_source=TRANSCRIPT))
-    before = piece.body_html
+    before = str(piece.reader_html())
     with pytest.raises(services.ParseError):
         services.update_interview(piece, writer, pieces.PieceData(
             title="Changed", body_source="JR: Who?"))
     db.session.rollback()
     piece = db.session.get(Piece, piece.id)
-    assert (piece.title, piece.body_source, piece.body_html) == ("Kept", TRANSCRIPT, before)
+    assert (piece.title, piece.body_source, str(piece.reader_html())) == ("Kept", TRANSCRIPT, before)
     assert len(piece.turns) == 5
 
 
@@ -89,8 +90,8 @@ def test_confirmed_roles_and_bios_survive_saving_the_transcript_again(ctx, make_
         "JR": services.ParticipantEdit("interviewer", "Editor of a regional weekly."),
         "ABO": services.ParticipantEdit("interviewer", "  Trainer.  "),
     })
-    assert '<div class="turn interviewer" id="turn-4">' in piece.body_html
-    assert '<dd class="bio">Editor of a regional weekly.</dd>' in piece.body_html
+    assert '<div class="turn interviewer" id="turn-4">' in piece.reader_html()
+    assert '<dd class="bio">Editor of a regional weekly.</dd>' in piece.reader_html()
     changed = TRANSCRIPT.replace("ИП: И продолжали писать.", "ИП: И продолжали писать.\n\n"
                                  "New Voice (NV): One more.")
     services.update_interview(piece, writer, pieces.PieceData(title="Roles", body_source=changed))
@@ -99,7 +100,7 @@ def test_confirmed_roles_and_bios_survive_saving_the_transcript_again(ctx, make_
                      "ИП": ("interviewee", ""), "ABO": ("interviewer", "Trainer."),
                      "NV": ("interviewee", "")}
     assert len(piece.turns) == 6 and piece.body_source == changed
-    assert '<div class="turn interviewer" id="turn-4">' in piece.body_html
+    assert '<div class="turn interviewer" id="turn-4">' in piece.reader_html()
 
 
 def test_a_speaker_dropped_from_the_transcript_is_removed(ctx, make_user):

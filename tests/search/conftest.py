@@ -9,34 +9,24 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from cms.articles.models import Piece, PieceKind
+from cms.articles.models import Piece
 from cms.database import utcnow
-from cms.extensions import db
-from cms.interviews.models import Participant, ParticipantRole, Turn
+from cms.interviews.models import Interview
 from cms.search.backend import SearchRequest, SearchResults, get_backend
 
 
 @pytest.fixture
-def make_interview(app: Flask, make_piece: Callable[..., Piece]) -> Callable[..., Piece]:
-    """An interview piece with participants and turns, written with the models directly."""
+def make_interview(make_piece: Callable[..., Piece]) -> Callable[..., Piece]:
+    """A published interview whose transcript has these (speaker's name, initials, text) turns."""
 
     def make(title: str, turns: list[tuple[str, str, str]], **fields: Any) -> Piece:
-        piece = make_piece(title, kind=PieceKind.INTERVIEW, **fields)
-        with app.app_context():
-            people: dict[str, Participant] = {}
-            for name, initials, _text in turns:
-                if initials not in people:
-                    role = ParticipantRole.INTERVIEWER if not people else ParticipantRole.INTERVIEWEE
-                    people[initials] = Participant(piece_id=piece.id, name=name, initials=initials,
-                                                   role=role, position=len(people))
-                    db.session.add(people[initials])
-            db.session.flush()
-            for position, (_name, initials, text) in enumerate(turns, start=1):
-                db.session.add(Turn(piece_id=piece.id, position=position,
-                                    participant_id=people[initials].id,
-                                    text_source=text, text_html=f"<p>{text}</p>"))
-            db.session.commit()
-        return piece
+        declared: set[str] = set()
+        paragraphs = []
+        for name, initials, text in turns:
+            label = initials if initials in declared else f"{name} ({initials})"
+            declared.add(initials)
+            paragraphs.append(f"{label}: {text}")
+        return make_piece(title, kind=Interview, body_source="\n\n".join(paragraphs), **fields)
 
     return make
 

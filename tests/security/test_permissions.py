@@ -13,7 +13,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from cms.accounts.models import Role, User
-from cms.articles.models import Piece, PieceKind, PieceStatus
+from cms.articles.models import Article, PieceStatus
 from cms.articles.services import PieceData
 from cms.campaigns.models import Campaign
 from cms.comments.models import Comment, CommentStatus
@@ -109,10 +109,10 @@ def _world(app):
         db.session.add(campaign)
         db.session.flush()
         when = utcnow() - timedelta(days=1)
-        article = Piece(kind=PieceKind.ARTICLE, slug="rights-article", title="Rights article",
+        article = Article(slug="rights-article", title="Rights article",
                         body_source="Rights.", body_html="<p>Rights.</p>", author=users["owner"],
                         campaign=campaign, status=PieceStatus.PUBLISHED, published_at=when)
-        draft = Piece(kind=PieceKind.ARTICLE, slug="draft-piece", title="Draft", author=users["owner"])
+        draft = Article(slug="draft-piece", title="Draft", author=users["owner"])
         db.session.add_all([article, draft])
         db.session.commit()
         interview = interviews.create_interview(users["owner"], PieceData(

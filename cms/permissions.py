@@ -1,0 +1,105 @@
+"""Who may do what: the one policy every view, service, CLI command and template asks.
+
+The roles are defined here with their capabilities; `can(user, action, obj)` answers for an action, and
+for the actions that concern one object (editing a piece) also looks at that object.
+Views use `@permission_required(action)`; services call `require(...)`, which raises
+PermissionDenied (answered with 403 by the error pages).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Protocol, TypeVar
+
+from flask import abort
+from flask_login import current_user, login_required
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    EDITOR = "editor"
+    WRITER = "writer"
+    MODERATOR = "moderator"
+
+
+class Action(enum.StrEnum):
+    WRITE = "write"  # open the desk, write new pieces, manage one's own
+    EDIT_PIECE = "edit piece"  # change, publish, unpublish, delete one piece (needs the piece)
+    EDIT_ANY_PIECE = "edit any piece"  # every writer's pieces
+    MANAGE_CAMPAIGNS = "manage campaigns"
+    MODERATE = "moderate"  # the comment queue, approving, closing comments
+    SET_BLOCKED_WORDS = "set blocked words"
+
+
+CAPABILITIES: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: frozenset({Action.WRITE, Action.EDIT_ANY_PIECE, Action.MANAGE_CAMPAIGNS,
+                           Action.MODERATE, Action.SET_BLOCKED_WORDS}),
+    Role.EDITOR: frozenset({Action.WRITE, Action.EDIT_ANY_PIECE, Action.MANAGE_CAMPAIGNS,
+                            Action.MODERATE}),
+    Role.WRITER: frozenset({Action.WRITE}),
+    Role.MODERATOR: frozenset({Action.MODERATE}),
+}
+
+
+class PermissionDenied(Exception):
+    """The user may not do this (to this object)."""
+
+
+class Authored(Protocol):
+    author_id: int
+
+
+class Person(Protocol):
+    id: int
+    role: Role
+    active: bool
+    is_authenticated: bool
+
+
+def roles_that_can(action: Action) -> list[Role]:
+    """The roles holding a capability, e.g. who is told that a comment waits."""
+    return [role for role, actions in CAPABILITIES.items() if action in actions]
+
+
+def can(user: Person | Any | None, action: Action, obj: Authored | None = None) -> bool:
+    """Whether `user` (None or anonymous: nobody) may do `action` (to `obj`)."""
+    if user is None or not user.is_authenticated or not user.active:
+        return False
+    held = CAPABILITIES.get(user.role, frozenset())
+    if action == Action.EDIT_PIECE:
+        if obj is None:
+            raise TypeError("Action.EDIT_PIECE is about one piece: pass it")
+        return Action.EDIT_ANY_PIECE in held or (Action.WRITE in held and obj.author_id == user.id)
+    return action in held
+
+
+def require(user: Person | Any | None, action: Action, obj: Authored | None = None) -> None:
+    """Raise PermissionDenied unless `user` may do `action` (to `obj`)."""
+    if not can(user, action, obj):
+        raise PermissionDenied(f"not allowed: {action}")
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def permission_required(action: Action) -> Callable[[View], View]:
+    """A view for users who may do `action`: anonymous readers are sent to log in, others get 403."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not can(current_user, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def current_user_can(action: str, obj: Authored | None = None) -> bool:
+    """For templates: `can('moderate')`."""
+    return can(current_user, Action(action), obj)
