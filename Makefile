@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app cms
 
-.PHONY: run test install bench stress clean
+.PHONY: run test lint install bench stress clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,15 @@ run: install
 	$(FLASK) demo
 	CMS_BIND=127.0.0.1:$(PORT) $(BIN)/gunicorn -c python:cms.gunicorn_conf wsgi:app
 
-# The suite on SQLite, the browser tests last; again on PostgreSQL (without the browser
-# tests) when CMS_TEST_POSTGRES_URL names a server.
-test: install tests/e2e/node_modules
+# Ruff over the whole checkout, migrations and bench included (the version pinned in the
+# test extras; its settings in pyproject.toml).
+lint: install
+	@echo "== lint (ruff) =="
+	$(BIN)/ruff check .
+
+# Lint first; the suite on SQLite, the browser tests last; again on PostgreSQL (without the
+# browser tests) when CMS_TEST_POSTGRES_URL names a server.
+test: install lint tests/e2e/node_modules
 	@echo "== test suite on SQLite =="
 	$(BIN)/pytest -m "not e2e"
 	@echo "== end-to-end tests in chromium =="

@@ -1,13 +1,12 @@
 """foundation: users, campaigns, pieces, tags, images
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-28 20:21:49.203777
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'
@@ -47,7 +46,8 @@ def upgrade():
     )
     op.create_table('tags',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('topic', 'country', name='kind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('kind', sa.Enum('topic', 'country', name='kind',
+                              native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('slug', sa.String(length=120), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tags')),
@@ -58,7 +58,8 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('display_name', sa.String(length=120), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
-    sa.Column('role', sa.Enum('admin', 'editor', 'writer', 'moderator', name='role', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('role', sa.Enum('admin', 'editor', 'writer', 'moderator', name='role',
+                              native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
@@ -66,14 +67,16 @@ def upgrade():
     )
     op.create_table('pieces',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('article', 'interview', name='kind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('kind', sa.Enum('article', 'interview', name='kind',
+                              native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('slug', sa.String(length=200), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('standfirst', sa.Text(), nullable=False),
     sa.Column('body_source', sa.Text(), nullable=False),
     sa.Column('body_html', sa.Text(), nullable=False),
     sa.Column('language', sa.String(length=16), nullable=False),
-    sa.Column('status', sa.Enum('draft', 'published', 'unpublished', name='status', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'published', 'unpublished', name='status',
+                                native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('published_at', sa.DateTime(), nullable=True),
     sa.Column('comments_open', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -82,8 +85,10 @@ def upgrade():
     sa.Column('campaign_id', sa.Integer(), nullable=True),
     sa.Column('image_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_pieces_author_id_users')),
-    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_pieces_campaign_id_campaigns'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['image_id'], ['images.id'], name=op.f('fk_pieces_image_id_images'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'],
+                            name=op.f('fk_pieces_campaign_id_campaigns'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['image_id'], ['images.id'],
+                            name=op.f('fk_pieces_image_id_images'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pieces')),
     sa.UniqueConstraint('slug', name=op.f('uq_pieces_slug'))
     )
@@ -96,8 +101,10 @@ def upgrade():
     op.create_table('piece_tags',
     sa.Column('piece_id', sa.Integer(), nullable=False),
     sa.Column('tag_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['piece_id'], ['pieces.id'], name=op.f('fk_piece_tags_piece_id_pieces'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['tag_id'], ['tags.id'], name=op.f('fk_piece_tags_tag_id_tags'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['piece_id'], ['pieces.id'],
+                            name=op.f('fk_piece_tags_piece_id_pieces'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tag_id'], ['tags.id'],
+                            name=op.f('fk_piece_tags_tag_id_tags'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('piece_id', 'tag_id', name=op.f('pk_piece_tags'))
     )
     # ### end Alembic commands ###

@@ -5,9 +5,8 @@ Revises: 0001
 Create Date: 2026-11-28 20:22:36.287255
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0002'
@@ -24,9 +23,11 @@ def upgrade():
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('initials', sa.String(length=8), nullable=False),
-    sa.Column('role', sa.Enum('interviewer', 'interviewee', name='role', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('role', sa.Enum('interviewer', 'interviewee', name='role',
+                              native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('bio', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['piece_id'], ['pieces.id'], name=op.f('fk_participants_piece_id_pieces'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['piece_id'], ['pieces.id'],
+                            name=op.f('fk_participants_piece_id_pieces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_participants')),
     sa.UniqueConstraint('piece_id', 'initials', name=op.f('uq_participants_piece_id'))
     )
@@ -40,8 +41,10 @@ def upgrade():
     sa.Column('participant_id', sa.Integer(), nullable=False),
     sa.Column('text_source', sa.Text(), nullable=False),
     sa.Column('text_html', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_turns_participant_id_participants'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['piece_id'], ['pieces.id'], name=op.f('fk_turns_piece_id_pieces'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['participant_id'], ['participants.id'],
+                            name=op.f('fk_turns_participant_id_participants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['piece_id'], ['pieces.id'],
+                            name=op.f('fk_turns_piece_id_pieces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_turns')),
     sa.UniqueConstraint('piece_id', 'position', name=op.f('uq_turns_piece_id'))
     )

@@ -5,9 +5,8 @@ Revises: 0002
 Create Date: 2026-11-28 20:22:37.612037
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0003'
@@ -31,13 +30,17 @@ def upgrade():
     sa.Column('author_email', sa.String(length=254), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('body_html', sa.Text(), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'approved', 'spam', 'deleted', name='status', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'approved', 'spam', 'deleted', name='status',
+                                native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('moderated_by_id', sa.Integer(), nullable=True),
     sa.Column('moderated_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['moderated_by_id'], ['users.id'], name=op.f('fk_comments_moderated_by_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['parent_id'], ['comments.id'], name=op.f('fk_comments_parent_id_comments'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['piece_id'], ['pieces.id'], name=op.f('fk_comments_piece_id_pieces'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['moderated_by_id'], ['users.id'],
+                            name=op.f('fk_comments_moderated_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['parent_id'], ['comments.id'],
+                            name=op.f('fk_comments_parent_id_comments'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['piece_id'], ['pieces.id'],
+                            name=op.f('fk_comments_piece_id_pieces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_comments'))
     )
     with op.batch_alter_table('comments', schema=None) as batch_op:
@@ -52,8 +55,10 @@ def upgrade():
     sa.Column('moderator_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=20), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_moderation_events_comment_id_comments'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['moderator_id'], ['users.id'], name=op.f('fk_moderation_events_moderator_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'],
+                            name=op.f('fk_moderation_events_comment_id_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['moderator_id'], ['users.id'],
+                            name=op.f('fk_moderation_events_moderator_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_events'))
     )
     with op.batch_alter_table('moderation_events', schema=None) as batch_op:
