@@ -11,6 +11,15 @@ TABLES = {"users", "campaigns", "pieces", "tags", "piece_tags", "images",
           "participants", "turns", "comments", "moderation_events", "site_settings"}
 
 
+def _leave_the_session_schema(app, url):
+    """On PostgreSQL the other tests share this database: give it back migrated."""
+    if BACKEND == "postgres":
+        reset_postgres(url)
+        with app.app_context():
+            upgrade(revision="heads")
+            db.engine.dispose()
+
+
 def test_migrations_build_the_schema_from_an_empty_database_and_back(tmp_path):
     if BACKEND == "postgres":
         url = postgres_url()
@@ -37,12 +46,7 @@ def test_migrations_build_the_schema_from_an_empty_database_and_back(tmp_path):
             assert TABLES <= set(inspect(db.engine).get_table_names())
             db.engine.dispose()
     finally:
-        if BACKEND == "postgres":
-            # Leave the session's schema as the other tests expect it.
-            reset_postgres(url)
-            with app.app_context():
-                upgrade(revision="heads")
-                db.engine.dispose()
+        _leave_the_session_schema(app, url)
 
 
 # An interview as revision 0006 stored it: the whole frame in body_html.
@@ -102,8 +106,4 @@ def test_interviews_stored_whole_are_split_into_parts_and_back(tmp_path):
             db.session.remove()
             db.engine.dispose()
     finally:
-        if BACKEND == "postgres":
-            reset_postgres(url)
-            with app.app_context():
-                upgrade(revision="heads")
-                db.engine.dispose()
+        _leave_the_session_schema(app, url)

@@ -129,6 +129,19 @@ def test_another_writer_gets_403_on_the_interview_editor(client, auth, make_user
     assert client.post(f"/desk/interviews/{piece.id}/participants", data={}).status_code == 403
 
 
+def test_each_editor_opens_only_its_own_kind(client, auth, make_user, make_piece):
+    """The interview editor does not open an article (404); the article editor sends an
+    interview to its own editor (tested above), and a missing piece is 404 in both."""
+    writer = make_user("writer")
+    article = make_piece("An article", author=writer)
+    auth.login(writer)
+    assert client.get(f"/desk/interviews/{article.id}/edit").status_code == 404
+    assert client.get(f"/desk/interviews/{article.id}/participants").status_code == 404
+    assert client.get(f"/desk/{article.id}/edit").status_code == 200
+    assert client.get("/desk/interviews/424242/edit").status_code == 404
+    assert client.get("/desk/424242/edit").status_code == 404
+
+
 def test_huge_numbers_are_not_a_server_error(client):
     assert client.get("/interviews?page=99999999999999999999999").status_code == 200
     # An id beyond any id column matches no route: 404, for everyone.
