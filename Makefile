@@ -18,7 +18,8 @@ install: $(BIN)/activate
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	CMS_BIND=127.0.0.1:$(PORT) $(BIN)/gunicorn -c python:cms.gunicorn_conf wsgi:app
+	CMS_BIND=127.0.0.1:$(PORT) CMS_BASE_URL=$${CMS_BASE_URL:-http://127.0.0.1:$(PORT)} \
+		$(BIN)/gunicorn -c python:cms.gunicorn_conf wsgi:app
 
 # Ruff over the whole checkout, migrations and bench included (the version pinned in the
 # test extras; its settings in pyproject.toml).

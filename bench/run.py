@@ -180,7 +180,7 @@ def main() -> None:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, CMS_BIND=f"127.0.0.1:{port}", CMS_WORKERS="2",
+    env = dict(os.environ, CMS_BIND=f"127.0.0.1:{port}", CMS_BASE_URL=base, CMS_WORKERS="2",
                CMS_INSTANCE_PATH=app.instance_path)
     log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)
     server = subprocess.Popen(

@@ -54,7 +54,8 @@ class Server:
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:cms.gunicorn_conf",
              "wsgi:app"], cwd=ROOT, stdout=self.log, stderr=self.log,
-            env={**env, "CMS_BIND": f"127.0.0.1:{self.port}", "CMS_WORKERS": "2"})
+            env={**env, "CMS_BIND": f"127.0.0.1:{self.port}", "CMS_WORKERS": "2",
+                 "CMS_BASE_URL": f"http://127.0.0.1:{self.port}"})
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

@@ -13,6 +13,7 @@ from cms import config as settings
 from cms import (
     database,
     errors,
+    links,
     models,  # noqa: F401 (every table, for the metadata and Alembic)
     pagecache,
     ratelimit,
@@ -63,14 +64,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings.resolve(values, app.instance_path))
+    links.init_app(app)  # CMS_BASE_URL, and the trusted host it implies
     database.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_asset_folder("migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
-    pagecache.init_app(app)  # before the compressor: pages are cached compressed
-    compress.init_app(app)
+    pagecache.init_app(app)  # the page cache, and the compressor it calls: pages are cached compressed
+    compress.init_app(app)  # its settings only (pagecache registers the hook)
     ratelimit.init_app(app)
 
     accounts_views.init_app(app)

@@ -56,8 +56,11 @@ DEFAULTS: dict[str, Any] = {
     "CMS_MAIL_SENDER": None,
     # Served over HTTPS: HSTS, and the session cookie Secure with the __Host- prefix.
     "CMS_HTTPS": False,
-    # The host names this site answers to, comma-separated (None: any). Set it in production:
-    # absolute links in feeds and e-mails are built from the request's Host.
+    # The site's public address, e.g. https://news.example.org: feeds, e-mails and canonical
+    # links are built from it, never from the Host header. The served app (wsgi.py) needs it.
+    "CMS_BASE_URL": None,
+    # The host names this site answers to, comma-separated (None: CMS_BASE_URL's host, or any
+    # host when that is unset too). Any other Host header gets a 400.
     "CMS_TRUSTED_HOSTS": None,
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
     "CMS_TRUSTED_PROXIES": 0,
@@ -87,6 +90,7 @@ def env_name(key: str) -> str:
 
 # Types of the settings whose default is None.
 TYPES: dict[str, type] = {
+    "CMS_BASE_URL": str,
     "CMS_TRUSTED_HOSTS": str,
     "CMS_COMMENTS_CLOSE_AFTER_DAYS": int,
     "CMS_SEARCH_PATH": str,

@@ -13,3 +13,8 @@ access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # Workers that die mid-request are replaced; a request never half-commits (one transaction).
 timeout = 30
 graceful_timeout = 20
+# gunicorn believes X-Forwarded-Proto and its kin from 127.0.0.1 by default; here nothing is
+# believed at this layer: the app reads X-Forwarded-* only when CMS_TRUSTED_PROXIES says how
+# many proxies stand in front (werkzeug's ProxyFix, cms/security.py).
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}

@@ -19,7 +19,7 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from cms.extensions import cache
+from cms.extensions import cache, compress
 
 CACHED_MIMETYPES = {"text/html", "application/atom+xml"}
 # Search is left out: each query is its own page, and what readers search for is theirs.
@@ -94,31 +94,39 @@ def _cacheable_request() -> bool:
     )
 
 
-def _key() -> str:
-    encoding = "gzip" if "gzip" in request.headers.get("Accept-Encoding", "") else "identity"
-    # The host is part of the key: feeds carry absolute links built from it.
-    return f"cms:page:{current_generation()}:{encoding}:{request.host}:{request.full_path}"
+def _key(generation: str, encoding: str) -> str:
+    """A stored variant: by exactly what it is (its content encoding, and the scheme and host
+    it was served for), so no reader is ever given a body it did not ask for."""
+    return f"cms:page:{generation}:{encoding}:{request.scheme}:{request.host}:{request.full_path}"
+
+
+def _acceptable_encodings() -> list[str]:
+    """The stored variants this request can take, the best first: gzip only when the client
+    accepts it (Accept-Encoding read as HTTP says: any case, q=0 refuses)."""
+    return ["gzip", "identity"] if request.accept_encodings["gzip"] > 0 else ["identity"]
 
 
 def _serve_cached() -> Response | None:
     if not _cacheable_request():
         return None
-    g.page_cache_key = key = _key()
-    stored = cache.get(key)
-    if stored is None:
-        return None
-    body, headers = stored
-    g.page_cache_hit = True
-    response = Response(body, headers=headers)
-    return response.make_conditional(request)
+    # The generation is read before the view runs: a page rendered while a change commits is
+    # stored under the old generation, never served after the bump.
+    g.page_cache_generation = generation = current_generation()
+    for encoding in _acceptable_encodings():
+        stored = cache.get(_key(generation, encoding))
+        if stored is not None:
+            body, headers = stored
+            g.page_cache_hit = True
+            return Response(body, headers=headers).make_conditional(request)
+    return None
 
 
 def _store(response: Response) -> Response:
-    key = g.pop("page_cache_key", None)
+    generation = g.pop("page_cache_generation", None)
     if g.pop("page_cache_hit", False):
         return response
     if (
-        key is None
+        generation is None
         or response.status_code != 200
         or response.mimetype not in CACHED_MIMETYPES
         or response.direct_passthrough
@@ -130,7 +138,8 @@ def _store(response: Response) -> Response:
     response.add_etag()
     kept = {name: value for name, value in response.headers.items()
             if name in {"Content-Type", "Content-Encoding", "Cache-Control", "ETag", "Vary"}}
-    cache.set(key, (response.get_data(), kept))
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower() or "identity"
+    cache.set(_key(generation, encoding), (response.get_data(), kept))
     return response.make_conditional(request)
 
 
@@ -138,8 +147,18 @@ SESSION_HOOKS = {"after_flush": _remember_changes, "after_commit": _invalidate,
                  "after_rollback": _forget}
 
 
+def _compress(response: Response) -> Response:
+    """Flask-Compress, for clients that accept gzip as HTTP reads Accept-Encoding (it would
+    also compress for "gzip;q=0", which refuses it)."""
+    if "gzip" in _acceptable_encodings():
+        return compress.after_request(response)
+    response.vary.add("Accept-Encoding")
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """Register before the compressor so that pages are stored compressed."""
+    """The cache, and the compressor after it (after-request hooks run last to first: pages
+    are compressed, then stored compressed)."""
     for name, hook in SESSION_HOOKS.items():  # per process, whichever app commits
         if not event.contains(Session, name, hook):
             event.listen(Session, name, hook)
@@ -157,3 +176,5 @@ def init_app(app: Flask) -> None:
     })
     app.before_request(_serve_cached)
     app.after_request(_store)
+    app.config["COMPRESS_REGISTER"] = False  # compress.init_app must not add its own hook
+    app.after_request(_compress)

@@ -99,3 +99,40 @@ def test_with_redis_every_worker_shares_the_cache_and_its_generation(app, make_p
     with app.app_context():
         assert int(pagecache.current_generation()) > int(before)
     assert "Newer" in app.test_client().get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("spelling", ["GZIP", "Gzip, deflate", "br;q=1.0, GZip;q=0.5", "*"])
+def test_a_gzip_body_is_never_given_to_a_reader_who_did_not_ask_for_it(client, make_piece, spelling):
+    """Whatever spelling filled the cache, a reader without gzip gets plain HTML."""
+    make_piece("Variants", body_source="Words. " * 200)
+    first = client.get("/articles/variants", headers={"Accept-Encoding": spelling})
+    assert first.headers["Content-Encoding"] == "gzip"  # HTTP's names are case-insensitive
+    for header in ({}, {"Accept-Encoding": "identity"}, {"Accept-Encoding": "gzip;q=0"}):
+        plain = client.get("/articles/variants", headers=header)
+        assert "Content-Encoding" not in plain.headers
+        assert plain.get_data(as_text=True).startswith("<!doctype html>")
+
+
+def test_a_plain_body_cached_first_is_not_taken_for_gzip(client, make_piece):
+    make_piece("Plain first", body_source="Words. " * 200)
+    plain = client.get("/articles/plain-first")
+    assert "Content-Encoding" not in plain.headers
+    squeezed = client.get("/articles/plain-first", headers={"Accept-Encoding": "gzip"})
+    assert squeezed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(squeezed.get_data()) == plain.get_data()
+
+
+def test_each_scheme_and_host_has_its_own_cached_copy(client, make_piece):
+    make_piece("Hosts")
+    client.get("/articles/hosts", base_url="https://one.example")
+    key_parts = []
+    from cms.extensions import cache
+
+    with client.application.app_context():
+        for key in cache.cache._cache:  # SimpleCache: the keys stored so far
+            key_parts.append(key)
+    assert any(":identity:https:one.example:/articles/hosts" in key for key in key_parts)
+    other = client.get("/articles/hosts", base_url="http://two.example")
+    assert other.status_code == 200
+    with client.application.app_context():
+        assert any(":identity:http:two.example:/articles/hosts" in key for key in cache.cache._cache)

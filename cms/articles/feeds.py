@@ -11,6 +11,7 @@ from flask import url_for
 
 from cms.articles.models import Piece
 from cms.database import utcnow
+from cms.links import external_url
 
 
 class Addressable(Protocol):
@@ -23,7 +24,9 @@ def piece_url(piece: Piece | Addressable, external: bool = False) -> str:
     kind = type(piece) if isinstance(piece, Piece) else Piece.kind_named(piece.kind)
     if kind is None:
         raise ValueError(f"no kind of piece is called {piece.kind!r}")
-    return url_for(kind.public_endpoint, slug=piece.slug, _external=external)
+    if external:
+        return external_url(kind.public_endpoint, slug=piece.slug)
+    return url_for(kind.public_endpoint, slug=piece.slug)
 
 
 def atom_feed(title: str, self_url: str, page_url: str, pieces: Iterable[Piece]) -> bytes:

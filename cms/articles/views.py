@@ -11,7 +11,6 @@ from flask import (
     current_app,
     render_template,
     send_from_directory,
-    url_for,
 )
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,6 +22,7 @@ from cms.articles.models import Article, Image, Piece, Tag, piece_tags
 from cms.campaigns.services import all_campaigns, by_slug
 from cms.extensions import db
 from cms.forms import requested_page
+from cms.links import external_url
 from cms.permissions import Action, can
 
 bp = Blueprint("articles", __name__)
@@ -83,8 +83,8 @@ def feed() -> Response:
     pieces = db.session.scalars(services.public_pieces().limit(current_app.config["CMS_FEED_SIZE"]))
     return atom_response(atom_feed(
         current_app.config["CMS_SITE_NAME"],
-        url_for("articles.feed", _external=True),
-        url_for("articles.home", _external=True),
+        external_url("articles.feed"),
+        external_url("articles.home"),
         pieces,
     ))
 
@@ -102,8 +102,8 @@ def campaign_feed(slug: str) -> Response:
     query = services.public_pieces().where(Piece.campaign_id == found.id)
     return atom_response(atom_feed(
         found.title,
-        url_for("articles.campaign_feed", slug=slug, _external=True),
-        url_for("articles.campaign", slug=slug, _external=True),
+        external_url("articles.campaign_feed", slug=slug),
+        external_url("articles.campaign", slug=slug),
         db.session.scalars(query.limit(current_app.config["CMS_FEED_SIZE"])),
     ))
 

@@ -10,11 +10,12 @@ import smtplib
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from cms.accounts.models import User
 from cms.extensions import db
+from cms.links import external_url
 from cms.permissions import Action, roles_that_can
 
 if TYPE_CHECKING:
@@ -36,10 +37,7 @@ def _message(comment: Comment, recipients: list[str]) -> EmailMessage:
     message["Subject"] = f"[{config['CMS_SITE_NAME']}] A comment waits for moderation"
     message["From"] = config["CMS_MAIL_SENDER"] or f"noreply@{config['CMS_MAIL_SERVER']}"
     message["To"] = ", ".join(recipients)
-    try:
-        queue = url_for("moderation.queue", _external=True)
-    except RuntimeError:  # outside a request, without SERVER_NAME
-        queue = "/moderation/comments"
+    queue = external_url("moderation.queue")
     message.set_content(
         f"A new comment on “{comment.piece.title}” waits for moderation.\n\n{queue}\n")
     return message

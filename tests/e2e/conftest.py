@@ -213,6 +213,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "CMS_INSTANCE_PATH": str(folder / "instance"),
         **{env_name(key): str(value) for key, value in SERVED_SETTINGS.items()},
         "CMS_BIND": f"127.0.0.1:{port}",
+        "CMS_BASE_URL": f"http://127.0.0.1:{port}",
         "CMS_WORKERS": "1",
     }
     log = folder / "gunicorn.log"

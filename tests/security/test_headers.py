@@ -99,7 +99,8 @@ class _Assets(HTMLParser):
         if tag in {"script", "img", "iframe", "audio", "video", "source", "embed", "input"}:
             if values.get("src"):
                 self.addresses.append((tag, values["src"]))
-        if tag == "link" and values.get("href"):
+        # A canonical or alternate link names an address; the browser does not fetch it.
+        if tag == "link" and values.get("href") and values.get("rel") not in {"canonical", "alternate"}:
             self.addresses.append((f"link rel={values.get('rel')}", values["href"]))
         if tag == "object" and values.get("data"):
             self.addresses.append((tag, values["data"]))
