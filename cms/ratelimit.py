@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import time
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import Flask, current_app
 from sqlalchemy import BigInteger, String, delete, select
@@ -41,6 +41,10 @@ class Counter(Protocol):
         """The hits for `key` in the current window, without adding one."""
         ...
 
+    def claim(self, key: str, expires: int) -> bool:
+        """Mark `key` as used until the Unix time `expires`; False when it was already."""
+        ...
+
 
 class RedisCounter:
     """Fixed windows in Redis: INCR, and the key expires with its window."""
@@ -65,6 +69,19 @@ class RedisCounter:
     def count(self, key: str, window: int) -> int:
         return int(self._redis.get(self._name(key, window)) or 0)
 
+    def claim(self, key: str, expires: int) -> bool:
+        ttl = max(int(expires - time.time()), 1)
+        return bool(self._redis.set(f"{PREFIX}once:{key}", 1, nx=True, ex=ttl))
+
+
+def _insert(table: Any) -> Any:
+    """INSERT with ON CONFLICT, in the dialect of the site's database."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
 
 class DatabaseCounter:
     """Fixed windows in the site's database: every worker and app server shares them.
@@ -76,11 +93,7 @@ class DatabaseCounter:
         bucket = int(time.time() // window)
         name = f"{window}:{key}"
         table = RateCounter.__table__
-        if db.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        upsert = insert(table).values(key=name, bucket=bucket, count=1)
+        upsert = _insert(table).values(key=name, bucket=bucket, count=1)
         # Its own short transaction: the request's session (and what it holds) is untouched.
         with db.engine.begin() as connection:
             connection.execute(upsert.on_conflict_do_update(
@@ -91,6 +104,18 @@ class DatabaseCounter:
             count = connection.scalar(select(table.c.count).where(
                 table.c.key == name, table.c.bucket == bucket))
         return int(count or 0)
+
+    def claim(self, key: str, expires: int) -> bool:
+        """A row (key, expiry) inserted once; the insert of a second use finds it there.
+        Rows past their expiry are removed now and then."""
+        table = RateCounter.__table__
+        upsert = _insert(table).values(key=f"once:{key}", bucket=expires, count=1)
+        with db.engine.begin() as connection:
+            claimed = connection.execute(upsert.on_conflict_do_nothing()).rowcount == 1
+            now = int(time.time())
+            if now % 16 == 0:
+                connection.execute(delete(table).where(table.c.key.like("once:%"), table.c.bucket < now))
+        return claimed
 
     def count(self, key: str, window: int) -> int:
         table = RateCounter.__table__

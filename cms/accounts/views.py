@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     Flask,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -19,10 +18,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
+from cms import formtokens
 from cms.accounts import services
 from cms.accounts.forms import LoginForm
 from cms.accounts.models import User
-from cms.extensions import db, login_manager
+from cms.extensions import csrf, db, login_manager
 from cms.permissions import Action, can
 
 bp = Blueprint("accounts", __name__)
@@ -51,11 +51,37 @@ def _home_for(user: User) -> str:
     return url_for("desk.index")
 
 
+LOGIN_FORM = "login"
+
+
+def _login_form_error(form: LoginForm) -> str | None:
+    """Why a sent login form is refused before its fields are looked at, if it is."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return None
+    try:
+        formtokens.read_token(form.form_token.data, LOGIN_FORM, name="login form",
+                              max_age=int(current_app.config["WTF_CSRF_TIME_LIMIT"]))
+    except formtokens.FormTokenError as exc:
+        return f"{exc} Please log in again."
+    return None
+
+
+def _login_page(form: LoginForm, error: str | None = None, status: int = 200) -> tuple[str, int]:
+    form.form_token.data = formtokens.make_token(LOGIN_FORM)
+    notice = "You are logged out." if request.args.get("done") == "logout" else None
+    if notice is None and request.args.get("next"):
+        notice = "Please log in to see this page."
+    return render_template("accounts/login.html", form=form, error=error, notice=notice), status
+
+
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+@csrf.exempt  # checked by _login_form_error: the form's own signed token, not a session's
+def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(_home_for(current_user))
     form = LoginForm()
+    if request.method == "POST" and (refused := _login_form_error(form)):
+        return _login_page(form, refused, 400)
     error = None
     if form.validate_on_submit():
         email = form.email.data or ""
@@ -74,21 +100,20 @@ def login() -> str | Response:
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")) or _home_for(user))
         error = "Unknown email or wrong password."
-    return render_template("accounts/login.html", form=form, error=error)
+    return _login_page(form, error)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
     logout_user()
-    session.clear()
-    flash("You are logged out.")
-    return redirect(url_for("articles.home"))
+    session.clear()  # and no message kept in a new session: the login page says it
+    return redirect(url_for("accounts.login", done="logout"))
 
 
 def init_app(app: Flask) -> None:
     """The blueprint, and how Flask-Login finds the user of a session and where it sends readers."""
     app.register_blueprint(bp)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message = None  # a flashed message would give the reader a session
     login_manager.user_loader(load_user)

@@ -43,15 +43,14 @@ def _sign(form: CommentForm, piece: Piece) -> None:
 
 
 def comment_section(piece: Piece) -> Markup:
-    """The approved comments under a piece and the form (template global, so articles need not
-    import comments)."""
+    """The approved comments under a piece and the way to write one (template global, so
+    articles need not import comments). The form itself is a step of its own ("Write a
+    comment"): the page stays the same for every reader and cacheable, and the form's token
+    says when this reader got it."""
     shown = services.approved_page(piece, page_number(request.args.get("comments")),
                                    current_app.config["CMS_COMMENTS_PER_PAGE"])
-    closed = services.closed_reason(piece)
-    form = None if closed else _blank_form(piece)
     return Markup(render_template("comments/_section.html", piece=piece, threads=shown.threads,
-                                  count=shown.count, shown=shown, closed=closed, form=form,
-                                  help_lines=COMMENT_HELP))
+                                  count=shown.count, shown=shown, closed=services.closed_reason(piece)))
 
 
 def _form_page(piece: Piece, form: CommentForm, parent: Comment | None, error: str | None = None,
@@ -69,28 +68,33 @@ def _no_store(result: tuple[str, int]) -> Response:
     return response
 
 
+@bp.route("/<int(max=2147483647):piece_id>/write")
+def write(piece_id: int) -> Response:
+    """The comment form, never cached: its token carries the time this reader got it."""
+    piece = _public_piece(piece_id)
+    return _no_store(_form_page(piece, _blank_form(piece), None))
+
+
 @bp.route("/<int(max=2147483647):piece_id>/reply/<int(max=2147483647):comment_id>")
-def reply(piece_id: int, comment_id: int) -> tuple[str, int]:
+def reply(piece_id: int, comment_id: int) -> Response:
     piece = _public_piece(piece_id)
     parent = services.approved_comment(piece, comment_id) or abort(404)
-    return _form_page(piece, _blank_form(piece, parent), parent)
+    return _no_store(_form_page(piece, _blank_form(piece, parent), parent))
 
 
-def _security_error(form: CommentForm, piece: Piece) -> tuple[str | None, bool]:
-    """(why the form is refused, or None; whether it was sent back too fast to be human)."""
+def _security_error(form: CommentForm, piece: Piece) -> tuple[str | None, tokens.FormToken | None]:
+    """(why the form is refused, or None; the anonymous form's token, when it has one)."""
     if current_user.is_authenticated:
         if current_app.config.get("WTF_CSRF_ENABLED", True):
             try:
                 validate_csrf(request.form.get("csrf_token"))
             except ValidationError:
-                return "The form had expired or was not sent from this site.", False
-        return None, False
+                return "The form had expired or was not sent from this site.", None
+        return None, None
     try:
-        token = tokens.read_token(form.form_token.data, piece.id)
+        return None, tokens.read_token(form.form_token.data, piece.id)
     except tokens.FormTokenError as exc:
-        return str(exc), False
-    too_fast = tokens.seconds_since_served(token) < current_app.config["CMS_COMMENT_MIN_SECONDS"]
-    return None, too_fast
+        return str(exc), None
 
 
 @bp.route("/<int(max=2147483647):piece_id>", methods=["POST"])
@@ -105,12 +109,20 @@ def post(piece_id: int) -> Response:
     reply_to = (form.reply_to.data or "").strip()
     parent_id = (int(reply_to) if reply_to.isdigit() and len(reply_to) < 10 else 0) if reply_to else None
     parent = services.approved_comment(piece, parent_id) if parent_id else None
-    error, too_fast = _security_error(form, piece)
+    error, token = _security_error(form, piece)
     if error:
         return _no_store(_form_page(piece, form, parent, f"{error} Your comment is kept below: "
                                     "please send it again.", 400))
     if not form.validate():
         return _no_store(_form_page(piece, form, parent, status=400))
+    too_fast = False
+    if token is not None:
+        too_fast = tokens.seconds_since_served(token) < current_app.config["CMS_COMMENT_MIN_SECONDS"]
+        try:
+            tokens.spend(token)
+        except tokens.FormTokenError as exc:
+            return _no_store(_form_page(piece, form, parent, f"{exc} Your comment is kept below: "
+                                        "please send it again.", 400))
     try:
         services.post_comment(piece, form.name.data or "", form.email.data or "",
                               form.body.data or "", parent_id,

@@ -1,12 +1,14 @@
 """Accounts: the users CLI, password rules, login and logout."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from cms.accounts import services
 from cms.accounts.models import Role, User
 from cms.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, form_token
 
 
 def test_users_create_reads_the_password_from_standard_input(runner, app):
@@ -175,3 +177,45 @@ def test_every_worker_shares_the_login_counters(app, make_user):
     assert blocked.status_code == 429
     with other_worker.app_context():
         db.engine.dispose()  # its pooled connections, closed before the test ends
+
+
+def test_opening_the_login_page_or_failing_to_log_in_creates_no_session(client, make_user):
+    page = client.get("/login")
+    assert "Set-Cookie" not in page.headers
+    failed = client.post("/login", data={"email": make_user("writer").email, "password": "wrong one!",
+                                         "form_token": form_token(page.get_data(as_text=True))})
+    assert "Unknown email or wrong password." in failed.get_data(as_text=True)
+    assert "Set-Cookie" not in failed.headers
+    sent_away = client.get("/desk/")
+    assert sent_away.status_code == 302 and "Set-Cookie" not in sent_away.headers
+    login = client.get(sent_away.headers["Location"])
+    assert "Please log in to see this page." in login.get_data(as_text=True)
+    assert "Set-Cookie" not in login.headers
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+@pytest.mark.parametrize("token", ["", "forged.token", None])
+def test_a_login_form_without_its_own_valid_token_is_refused_with_the_email_kept(client, make_user, token):
+    user = make_user("writer")
+    if token is None:  # a token of another form: a comment form's
+        from cms.formtokens import make_token
+
+        with client.application.app_context():
+            token = make_token("comment", 0)
+    refused = client.post("/login", data={"email": user.email, "password": PASSWORD, "form_token": token})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Set-Cookie" not in refused.headers
+    assert "Please log in again." in page and f'value="{user.email}"' in page
+    assert client.get("/desk/").status_code == 302  # not logged in
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+def test_logging_out_leaves_no_session_behind_and_says_so(client, auth, make_user):
+    assert auth.login(make_user("writer")).status_code == 302
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/desk/").get_data(as_text=True))
+    out = client.post("/logout", data={"csrf_token": token.group(1)})
+    assert out.headers["Location"] == "/login?done=logout"
+    assert "session=;" in out.headers["Set-Cookie"]  # the cookie is deleted, not renewed
+    page = client.get(out.headers["Location"])
+    assert "You are logged out." in page.get_data(as_text=True)
+    assert "Set-Cookie" not in page.headers

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from cms.articles.models import Image, Piece, PieceStatus
 from cms.extensions import db
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, csrf_token, form_token
 
 
 def png_bytes(size=(64, 48), exif_comment: str | None = None, kind="PNG") -> io.BytesIO:
@@ -223,7 +223,7 @@ def test_desk_posts_need_the_csrf_token(client, make_user, make_piece):
     piece = make_piece("Guarded", author=writer)
     login_page = client.get("/login").get_data(as_text=True)
     client.post("/login", data={"email": writer.email, "password": PASSWORD,
-                                "csrf_token": csrf_token(login_page)})
+                                "form_token": form_token(login_page)})
     refused = client.post(f"/desk/{piece.id}/unpublish")
     assert refused.status_code == 400
     assert "The form had expired or was not sent from this site." in refused.get_data(as_text=True)

@@ -9,7 +9,7 @@ from cms.comments import services
 from cms.comments.models import Comment, CommentStatus, ModerationEvent
 from cms.extensions import db
 from cms.permissions import PermissionDenied
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, form_token
 
 
 @pytest.fixture
@@ -139,7 +139,7 @@ def test_a_moderation_post_without_the_csrf_token_is_refused(
     moderator = make_user("moderator")
     login = client.get("/login").get_data(as_text=True)
     client.post("/login", data={"email": moderator.email, "password": "correct horse battery staple",
-                                "csrf_token": csrf_token(login)})
+                                "form_token": form_token(login)})
     for url, data in [("/moderation/comments", {"one": f"approve:{ids[0]}"}),
                       (f"/moderation/comments/{ids[0]}", {"action": "approve"}),
                       (f"/moderation/pieces/{piece.id}/comments", {"open": "0"})]:

@@ -16,7 +16,7 @@ from cms.database import utcnow
 from cms.extensions import db
 from cms.interviews.models import Interview
 from tests.comments.conftest import old_token
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, form_token
 
 THANKS = "Thank you. Your comment will appear once a moderator has approved it."
 HELP = ("<li>Plain text</li>", "<li>Lines and paragraphs break automatically.</li>",
@@ -29,16 +29,22 @@ def approve_all(app, piece_id, moderator):
         services.moderate(db.session.get(User, moderator.id), ids, "approve")
 
 
-def test_piece_page_shows_the_empty_form_with_the_plain_text_help(client, make_piece):
+def test_piece_page_leads_to_the_empty_form_with_the_plain_text_help(client, make_piece):
     piece = make_piece("Open piece")
     page = client.get("/articles/open-piece").get_data(as_text=True)
     assert '<h2 id="comments-heading">0 comments</h2>' in page
     assert '<h3 id="add-comment">Add new comment</h3>' in page
-    assert f'action="/comments/{piece.id}"' in page
+    assert (f'<a class="button" href="/comments/{piece.id}/write" rel="nofollow">Write a comment</a>'
+            in page)
+    assert "<form" not in page.split('id="comments"')[1]  # the cached page holds no token
+    write = client.get(f"/comments/{piece.id}/write")
+    form = write.get_data(as_text=True)
+    assert write.headers["Cache-Control"] == "private, no-store"
+    assert f'action="/comments/{piece.id}"' in form
     for line in HELP:
-        assert line in page
-    assert 'name="form_token"' in page and 'name="csrf_token"' not in page
-    assert 'name="website"' in page
+        assert line in form
+    assert 'name="form_token"' in form and 'name="csrf_token"' not in form
+    assert 'name="website"' in form
 
 
 def test_a_new_comment_is_invisible_until_a_moderator_approves_it(
@@ -199,12 +205,13 @@ def test_a_form_sent_back_too_fast_goes_to_spam_silently(
     assert [c.status for c in comments_of(piece.id)] == [CommentStatus.SPAM]
 
 
-def test_the_token_of_the_page_itself_is_too_fast_when_sent_back_at_once(
+def test_the_token_of_the_form_page_itself_is_too_fast_when_sent_back_at_once(
     client, make_piece, comments_of
 ):
     piece = make_piece("Instant")
-    page = client.get("/articles/instant").get_data(as_text=True)
-    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.get("/articles/instant")  # cached for a while: it no longer matters how long
+    page = client.get(f"/comments/{piece.id}/write").get_data(as_text=True)
+    token = form_token(page)
     response = client.post(f"/comments/{piece.id}", data={
         "name": "Bot", "body": "Instant reply", "form_token": token, "website": ""})
     assert THANKS in response.get_data(as_text=True)
@@ -234,15 +241,33 @@ def test_a_reader_who_only_reads_gets_no_cookie_and_the_same_page(client, app, m
 
 
 @pytest.mark.config(CMS_PAGE_CACHE_SECONDS=0)
-def test_without_the_page_cache_every_reader_still_gets_the_same_html(
-    app, make_piece, monkeypatch
-):
+def test_without_the_page_cache_every_reader_still_gets_the_same_html(app, make_piece):
     make_piece("Uncached")
-    monkeypatch.setattr(tokens, "clock", lambda: 1_800_000_000)
     pages = [app.test_client().get("/articles/uncached") for _ in range(2)]
     assert all("Set-Cookie" not in p.headers for p in pages)
     assert pages[0].get_data() == pages[1].get_data()
-    assert b'name="form_token"' in pages[0].get_data()
+    assert b'name="form_token"' not in pages[0].get_data()
+
+
+def test_each_visit_to_the_form_gets_a_token_of_its_own_time(app, client, make_piece):
+    piece = make_piece("Fresh tokens")
+    first, second = (form_token(client.get(f"/comments/{piece.id}/write").get_data(as_text=True))
+                     for _ in range(2))
+    assert first != second
+    with app.app_context():
+        assert tokens.clock() - tokens.read_token(first, piece.id).served_at <= 1
+
+
+def test_a_form_token_sends_one_comment_only(app, client, make_piece, send_comment, comments_of):
+    piece = make_piece("Once")
+    token = old_token(app, piece.id)
+    assert send_comment(piece, "The first", token=token).status_code == 200
+    replay = send_comment(piece, "The same form again", token=token)
+    page = replay.get_data(as_text=True)
+    assert replay.status_code == 400
+    assert "This comment form was already sent once. Your comment is kept below" in page
+    assert ">\r\nThe same form again</textarea>" in page and form_token(page) != token
+    assert [c.body for c in comments_of(piece.id)] == ["The first"]
 
 
 def test_posting_anonymously_sets_no_cookie_either(client, make_piece, send_comment):
@@ -259,8 +284,8 @@ def test_logged_in_users_forms_carry_the_session_csrf_token(
     user = make_user("writer", name="Wanda")
     login = client.get("/login").get_data(as_text=True)
     client.post("/login", data={"email": user.email, "password": "correct horse battery staple",
-                                "csrf_token": csrf_token(login)})
-    page = client.get("/articles/members").get_data(as_text=True)
+                                "form_token": form_token(login)})
+    page = client.get(f"/comments/{piece.id}/write").get_data(as_text=True)
     assert 'name="form_token"' not in page.split('class="comment-form"')[1].split("</form>")[0].replace(
         'name="form_token" type="hidden" value=""', "")
     token = csrf_token(page.split('class="comment-form"')[1])

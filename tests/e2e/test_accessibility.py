@@ -81,6 +81,7 @@ def test_interview_page_is_accessible(axe: Axe, interview: str):
 def test_comment_form_is_accessible(axe: Axe, interview: Published):
     page = axe.page()
     page.goto(interview.path)
+    page.get_by_role("link", name="Write a comment").click()
     form = page.locator("form.comment-form")
     expect(form.get_by_label("Your name")).to_be_visible()
     axe.assert_clean(page, "comment form")

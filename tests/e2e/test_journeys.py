@@ -155,6 +155,8 @@ def test_reader_comments_and_sees_the_moderation_notice_not_the_comment(journey:
     reader.goto(piece.path)
     comments = reader.locator("section.comments")
     expect(comments.get_by_role("heading", level=2)).to_have_text("0 comments")
+    reader.get_by_role("link", name="Write a comment").click()
+    expect(reader.get_by_role("heading", level=1)).to_have_text(f"Comment on “{piece.title}”")
     reader.get_by_label("Your name").fill("Aysel")
     reader.get_by_label("Comment", exact=True).fill(COMMENT)
     journey.step(reader, "comment typed")

@@ -57,6 +57,7 @@ MATRIX = [
     ("GET", "/healthz", None, PUBLIC),
     ("GET", "/media/{missing}", None, MISSING),
     ("GET", "/static/favicon.svg", None, PUBLIC),
+    ("GET", "/comments/{a_id}/write", None, PUBLIC),
     ("GET", "/comments/{a_id}/reply/{comment}", None, PUBLIC),
     ("POST", "/comments/{a_id}", "comment", PUBLIC),
     ("GET", "/login", None, LOGIN_PAGE),
@@ -137,10 +138,10 @@ def _world(app):
 def _client(app, world, role):
     client = app.test_client()
     if role != "anonymous":
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+        token = re.search(r'name="form_token" type="hidden" value="([^"]+)"',
                           client.get("/login").get_data(as_text=True)).group(1)
         response = client.post("/login", data={"email": world["emails"][role],
-                                               "password": "matrix password", "csrf_token": token})
+                                               "password": "matrix password", "form_token": token})
         assert response.status_code == 302
     return client
 

@@ -1,0 +1,80 @@
+"""Signed form tokens for forms without a session: what the form is for, when it was served.
+
+A reader who only reads gets no cookie, and opening the login page creates no session, so
+these forms carry their own token instead of the session's CSRF token: signed with the
+secret key, for one purpose (and one object), expiring, and (where a replay matters)
+spent once through the shared store of cms.ratelimit.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from cms import ratelimit
+
+SALT = "cms.form-token"
+
+
+class FormTokenError(ValueError):
+    """A token that is missing, forged, for another form or object, too old, or spent."""
+
+
+@dataclass(frozen=True)
+class FormToken:
+    purpose: str
+    subject: int  # the object the form is about (a piece), 0 for none
+    served_at: int  # Unix seconds
+    nonce: str
+
+
+def clock() -> int:
+    """The current Unix time in whole seconds (tests replace it)."""
+    return int(time.time())
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def make_token(purpose: str, subject: int = 0, served_at: int | None = None) -> str:
+    served = clock() if served_at is None else served_at
+    return _serializer().dumps({"for": purpose, "of": subject, "served": served,
+                                "n": secrets.token_urlsafe(12)})
+
+
+def read_token(value: str | None, purpose: str, subject: int = 0, *, max_age: int,
+               name: str = "form") -> FormToken:
+    """The token's content, checked: signed by us, for this form and object, not expired."""
+    if not value:
+        raise FormTokenError(f"The {name} was sent without its security token.")
+    try:
+        data = _serializer().loads(value)
+        token = FormToken(str(data["for"]), int(data["of"]), int(data["served"]), str(data["n"]))
+    except (BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise FormTokenError(f"The {name}'s security token is not valid.") from exc
+    if token.purpose != purpose or token.subject != subject:
+        raise FormTokenError(f"The {name}'s security token is not valid.")
+    if clock() - token.served_at > max_age:
+        raise FormTokenError(f"The {name} has expired.")
+    return token
+
+
+def spend(token: FormToken, max_age: int, name: str = "form") -> None:
+    """Use a token once: a second use (a replay) raises. The mark lives as long as the token."""
+    expires = token.served_at + max_age + 1
+    try:
+        claimed = ratelimit.counter().claim(f"token:{token.purpose}:{token.nonce}", expires)
+    except Exception:  # a broken Redis must not stop readers: the token's checks still stand
+        current_app.logger.warning("form tokens: the store of spent tokens failed")
+        return
+    if not claimed:
+        raise FormTokenError(f"This {name} was already sent once.")
+
+
+def seconds_since_served(token: FormToken) -> int:
+    return clock() - token.served_at
