@@ -26,6 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "CMS_FEED_SIZE": 20,
     "CMS_MAX_IMAGE_BYTES": 8 * 1024 * 1024,
     "CMS_IMAGE_MAX_DIMENSION": 1600,
+    # Uploaded images with more pixels (width x height) than this are refused from their header,
+    # before decoding: a small file can unpack to hundreds of MB (Pillow's own limit, about 89
+    # megapixels, still applies when lower).
+    "CMS_IMAGE_MAX_PIXELS": 40_000_000,
     "CMS_SQLITE_BUSY_TIMEOUT_MS": 5000,
     # werkzeug's password hash method; scrypt is slow on purpose.
     "CMS_PASSWORD_HASH_METHOD": "scrypt",

@@ -1,21 +1,24 @@
-"""Lead images: checked with Pillow, re-encoded without metadata, stored under our names."""
+"""Lead images: checked with Pillow, re-encoded from their pixels alone, stored under our names."""
 
 from __future__ import annotations
 
 import secrets
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from flask import current_app
 from PIL import Image as PILImage
-from PIL import ImageOps, UnidentifiedImageError
+from PIL import ImageCms, ImageOps, UnidentifiedImageError
 
 from cms.articles.models import Image
 from cms.extensions import db
 
 # Pillow format name -> file extension we store it under.
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+
+# What browsers assume for an image without a colour profile.
+SRGB = ImageCms.createProfile("sRGB")
 
 
 class ImageError(ValueError):
@@ -34,7 +37,7 @@ def remove_image_file(filename: str) -> None:
 
 def store_image(stream: BinaryIO, *, alt_text: str, caption: str = "", credit: str = "",
                 licence_name: str = "", licence_url: str = "", source_url: str = "") -> Image:
-    """Check an upload and save it; EXIF (camera, place, time) is dropped by re-encoding."""
+    """Check an upload and save its pixels only: no EXIF (camera, place, time), comment or profile."""
     limit = current_app.config["CMS_MAX_IMAGE_BYTES"]
     data = stream.read(limit + 1)
     if len(data) > limit:
@@ -44,19 +47,21 @@ def store_image(stream: BinaryIO, *, alt_text: str, caption: str = "", credit: s
     if not alt_text.strip():
         raise ImageError("Describe the image in the alternative text, for readers who cannot see it.")
     try:
+        check_pixel_count(read_header(data))  # before anything decodes (verify() may)
         with PILImage.open(BytesIO(data)) as probe:
             probe.verify()
         picture = PILImage.open(BytesIO(data))
         kind = picture.format or ""
         if kind not in FORMATS:
             raise ImageError("Upload a JPEG, PNG, WebP or GIF image.")
-        picture = ImageOps.exif_transpose(picture)
         largest = current_app.config["CMS_IMAGE_MAX_DIMENSION"]
+        # Scaled down first (a JPEG is then decoded at a reduced size), turned upright after:
+        # the box is square, so the order changes nothing but the memory used.
         picture.thumbnail((largest, largest))
-        if kind == "JPEG" and picture.mode not in {"RGB", "L"}:
-            picture = picture.convert("RGB")
+        picture = ImageOps.exif_transpose(picture)
+        picture, params = pixels_only(picture, kind)
         name = f"{secrets.token_hex(16)}.{FORMATS[kind]}"
-        picture.save(upload_folder() / name, format=kind)
+        picture.save(upload_folder() / name, format=kind, **params)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, ImageError):
             raise
@@ -71,3 +76,79 @@ def store_image(stream: BinaryIO, *, alt_text: str, caption: str = "", credit: s
     )
     db.session.add(image)
     return image
+
+
+def read_header(data: bytes) -> PILImage.Image:
+    """The upload opened lazily: format, mode and size come from its header, no pixel is decoded.
+
+    `PILImage.open` would do the same and then hold the size against Pillow's process-wide
+    `MAX_IMAGE_PIXELS` (a warning above it, DecompressionBombError above twice that), before
+    our limit could refuse the image with its dimensions; so the opener Pillow registers for
+    each format we accept is called directly.
+    """
+    PILImage.init()
+    prefix = data[:16]
+    for kind in FORMATS:
+        opener, accept = PILImage.OPEN[kind]
+        if accept is not None and accept(prefix) is True:
+            return opener(BytesIO(data), "")
+    if any(accept is not None and accept(prefix) is True for _, accept in PILImage.OPEN.values()):
+        raise ImageError("Upload a JPEG, PNG, WebP or GIF image.")
+    raise ImageError("That file is not an image we can read.")
+
+
+def check_pixel_count(picture: PILImage.Image) -> None:
+    """Refuse an image with more pixels than CMS_IMAGE_MAX_PIXELS (or than Pillow's own limit)."""
+    limit = current_app.config["CMS_IMAGE_MAX_PIXELS"]
+    if PILImage.MAX_IMAGE_PIXELS is not None:
+        limit = min(limit, PILImage.MAX_IMAGE_PIXELS)
+    width, height = picture.size
+    if width * height > limit:
+        largest = (f"{limit / 1_000_000:,.1f}".removesuffix(".0") + " megapixels"
+                   if limit >= 1_000_000 else f"{limit:,} pixels")
+        raise ImageError(f"The image is {width:,} × {height:,} pixels; the largest accepted is {largest}.")
+
+
+def pixels_only(picture: PILImage.Image, kind: str) -> tuple[PILImage.Image, dict[str, Any]]:
+    """A new image made of the decoded pixels alone, and the parameters to save it with.
+
+    Nothing of the upload's `info` (EXIF, XMP, comments, text chunks, colour profile, looping)
+    reaches the stored file: only the pixels, the palette and which colour is transparent.
+    An animated GIF or WebP keeps its first frame.
+    """
+    picture = in_srgb(picture, kind)
+    if kind == "JPEG" and picture.mode not in {"RGB", "L"}:
+        picture = picture.convert("RGB")
+    clean = PILImage.frombytes(picture.mode, picture.size, picture.tobytes())
+    if picture.mode == "P":
+        palette_mode = picture.palette.mode if picture.palette else "RGB"
+        clean.putpalette(picture.getpalette(palette_mode) or [], palette_mode)
+    transparency = picture.info.get("transparency")
+    if kind in {"PNG", "GIF"} and transparency is not None:
+        return clean, {"transparency": transparency}
+    return clean, {}
+
+
+def in_srgb(picture: PILImage.Image, kind: str) -> PILImage.Image:
+    """The pixels converted from the image's colour profile, if it has one, to sRGB.
+
+    The profile itself is not stored (it is metadata, and may carry any text); an image
+    without one is shown as sRGB, so converting keeps a wide-gamut (Display P3, Adobe RGB)
+    or CMYK photo's colours. A grey or GIF palette image's profile is dropped, and so is one
+    that cannot be read: the pixels are then taken as sRGB.
+    """
+    profile = picture.info.get("icc_profile")
+    if not profile:
+        return picture
+    if kind == "PNG" and "transparency" in picture.info:
+        picture = picture.convert("RGBA")  # the transparent colour survives as alpha
+    elif kind == "PNG" and picture.mode == "P":
+        picture = picture.convert("RGB")
+    if picture.mode not in {"RGB", "RGBA", "CMYK"}:
+        return picture
+    try:
+        converted = ImageCms.profileToProfile(
+            picture, BytesIO(profile), SRGB, outputMode="RGBA" if picture.mode == "RGBA" else "RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return picture
+    return converted if converted is not None else picture

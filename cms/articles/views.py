@@ -110,11 +110,18 @@ def campaign_feed(slug: str) -> Response:
 
 @bp.route("/media/<path:filename>")
 def media(filename: str) -> Response:
-    """Uploaded images: to everyone when a public piece shows them, else to its editors."""
+    """Uploaded images: to everyone when a public piece shows them, else to its editors.
+
+    A public image may stay an hour in browsers but only five minutes in shared caches (CDN,
+    proxies): once its piece is unpublished it is gone from them within minutes. An image only
+    editors see is never stored by any cache.
+    """
     image = db.session.scalar(select(Image).where(Image.filename == filename)) or abort(404)
     users = db.session.scalars(select(Piece).where(Piece.image_id == image.id)).all()
     if any(piece.is_public() for piece in users):
-        return send_from_directory(upload_folder(), filename, max_age=24 * 3600)
+        response = send_from_directory(upload_folder(), filename)
+        response.headers["Cache-Control"] = "public, max-age=3600, s-maxage=300"
+        return response
     if not any(can(current_user, Action.EDIT_PIECE, piece) for piece in users):
         abort(404)
     response = send_from_directory(upload_folder(), filename)
