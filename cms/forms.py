@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
+from werkzeug.datastructures import FileStorage
 from werkzeug.routing import IntegerConverter
+from wtforms.fields import FileField
 
-# C0 control characters but tab, line feed and carriage return; DEL. PostgreSQL refuses NUL,
-# and none of them can be typed on purpose.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from cms.rules import accepted_text
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -37,15 +36,25 @@ def requested_page(name: str = "page") -> int:
 
 
 def strip_control_characters(value: Any) -> Any:
-    return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
+    return accepted_text(value) if isinstance(value, str) else value
+
+
+def no_file(value: Any) -> Any:
+    """A file sent where text is expected is no text: the field is then empty (and says so
+    if it is required), never a server error."""
+    return "" if isinstance(value, FileStorage) else value
 
 
 class Form(FlaskForm):
-    """A FlaskForm whose text fields drop control characters before validation."""
+    """A FlaskForm whose text fields drop unaccepted characters before validation, and take
+    no file where text is expected."""
 
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
-            filters = [*unbound_field.kwargs.get("filters", ()), strip_control_characters]
+            filters = [*unbound_field.kwargs.get("filters", ())]
+            if not issubclass(unbound_field.field_class, FileField):
+                filters.insert(0, no_file)
+            filters.append(strip_control_characters)
             return unbound_field.bind(form=form, filters=filters, **options)
 
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:

@@ -26,6 +26,7 @@ class Role(enum.StrEnum):
 
 class Action(enum.StrEnum):
     WRITE = "write"  # open the desk, write new pieces, manage one's own
+    SEE_PIECE = "see piece"  # know a piece exists: a public one, or one the user may edit
     EDIT_PIECE = "edit piece"  # change, publish, unpublish, delete one piece (needs the piece)
     EDIT_ANY_PIECE = "edit any piece"  # every writer's pieces
     MANAGE_CAMPAIGNS = "manage campaigns"
@@ -50,6 +51,8 @@ class PermissionDenied(Exception):
 class Authored(Protocol):
     author_id: int
 
+    def is_public(self) -> bool: ...
+
 
 class Person(Protocol):
     id: int
@@ -64,14 +67,17 @@ def roles_that_can(action: Action) -> list[Role]:
 
 
 def can(user: Person | Any | None, action: Action, obj: Authored | None = None) -> bool:
-    """Whether `user` (None or anonymous: nobody) may do `action` (to `obj`)."""
+    """Whether `user` (None or anonymous: a reader) may do `action` (to `obj`)."""
+    if action in {Action.SEE_PIECE, Action.EDIT_PIECE} and obj is None:
+        raise TypeError(f"Action.{action.name} is about one piece: pass it")
+    if action == Action.SEE_PIECE:  # anything else answers as if the piece did not exist
+        return obj.is_public() or can(user, Action.EDIT_PIECE, obj)  # type: ignore[union-attr]
     if user is None or not user.is_authenticated or not user.active:
         return False
     held = CAPABILITIES.get(user.role, frozenset())
     if action == Action.EDIT_PIECE:
-        if obj is None:
-            raise TypeError("Action.EDIT_PIECE is about one piece: pass it")
-        return Action.EDIT_ANY_PIECE in held or (Action.WRITE in held and obj.author_id == user.id)
+        return Action.EDIT_ANY_PIECE in held or (
+            Action.WRITE in held and obj.author_id == user.id)  # type: ignore[union-attr]
     return action in held
 
 

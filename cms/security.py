@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from cms.forms import CONTROL_CHARACTERS
+from cms.rules import UNACCEPTED
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -26,12 +26,12 @@ PRIVATE_PREFIXES = ("/desk", "/moderation", "/login")
 
 
 def _refuse_control_characters() -> None:
-    """A NUL or other control character in a path is never a real page.
+    """A NUL, another control character or a non-character in a path is never a real page.
 
     Query strings are left to the views: a search for text with control characters
     in it is searched as words.
     """
-    if CONTROL_CHARACTERS.search(request.path):
+    if UNACCEPTED.search(request.path):
         abort(400, "The address contains characters this site does not accept.")
 
 

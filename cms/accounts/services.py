@@ -12,6 +12,7 @@ from cms import ratelimit
 from cms.accounts.models import User
 from cms.extensions import db
 from cms.permissions import Role
+from cms.rules import clean_name
 
 MIN_PASSWORD_LENGTH = 12
 # After this many failed logins for one account or from one client in a window, wait.
@@ -44,12 +45,13 @@ def create_user(email: str, name: str, role: Role | str, password: str) -> User:
     email = normalize_email(email)
     if "@" not in email or len(email) > 254:
         raise AccountError(f"{email!r} is not an email address.")
-    if not name.strip():
+    name = clean_name(name)
+    if not name:
         raise AccountError("The name is required.")
     if find_by_email(email) is not None:
         raise AccountError(f"A user with the email {email} already exists.")
     check_password_rules(password, email)
-    user = User(email=email, display_name=name.strip(), role=Role(role), active=True)
+    user = User(email=email, display_name=name, role=Role(role), active=True)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()

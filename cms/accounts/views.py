@@ -34,8 +34,9 @@ def load_user(user_id: str) -> User | None:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only follow a `next` that stays on this site."""
-    if not target:
+    """Only follow a `next` that stays on this site: a path, with no line break or other
+    control (a header cannot hold it) and no backslash (browsers read "/\\x" as "//x")."""
+    if not target or any(char.isspace() or ord(char) < 32 or char == "\\" for char in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

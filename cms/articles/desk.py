@@ -19,6 +19,7 @@ from cms.database import site_to_utc, utcnow
 from cms.extensions import db
 from cms.forms import requested_page
 from cms.permissions import Action, permission_required, require
+from cms.rules import small_int
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 writer_required = permission_required(Action.WRITE)
@@ -67,7 +68,7 @@ def piece_data(form: PieceForm) -> services.PieceData:
         standfirst=form.standfirst.data or "",
         body_source=form.body_source.data or "",
         language=form.language.data or "en",
-        campaign_id=int(campaign) if campaign and campaign.isdigit() else None,
+        campaign_id=small_int(campaign),
         topics=split_names(form.topics.data),
         countries=split_names(form.countries.data),
         comments_open=bool(form.comments_open.data),

@@ -12,6 +12,7 @@ from flask import url_for
 from cms.articles.models import Piece
 from cms.database import utcnow
 from cms.links import external_url
+from cms.rules import accepted_text
 
 
 class Addressable(Protocol):
@@ -30,10 +31,13 @@ def piece_url(piece: Piece | Addressable, external: bool = False) -> str:
 
 
 def atom_feed(title: str, self_url: str, page_url: str, pieces: Iterable[Piece]) -> bytes:
-    """An Atom document for `pieces` (newest first), each entry carrying its full HTML."""
+    """An Atom document for `pieces` (newest first), each entry carrying its full HTML.
+
+    Text goes through accepted_text: a character XML forbids, saved before the forms dropped
+    them, must not break the feed."""
     feed = FeedGenerator()
     feed.id(self_url)
-    feed.title(title)
+    feed.title(accepted_text(title))
     feed.link(href=page_url, rel="alternate")
     feed.link(href=self_url, rel="self")
     feed.language("en")
@@ -44,14 +48,14 @@ def atom_feed(title: str, self_url: str, page_url: str, pieces: Iterable[Piece])
         url = piece_url(piece, external=True)
         entry = feed.add_entry()
         entry.id(url)
-        entry.title(piece.title)
+        entry.title(accepted_text(piece.title))
         entry.link(href=url, rel="alternate")
-        entry.author(name=piece.author.display_name)
+        entry.author(name=accepted_text(piece.author.display_name))
         entry.published(piece.published_at.replace(tzinfo=UTC))  # type: ignore[union-attr]
         entry.updated(piece.updated_at.replace(tzinfo=UTC))
         if piece.standfirst:
-            entry.summary(piece.standfirst)
-        entry.content(str(piece.reader_html()), type="html")
+            entry.summary(accepted_text(piece.standfirst))
+        entry.content(accepted_text(str(piece.reader_html())), type="html")
         for tag in piece.tags:
-            entry.category(term=tag.slug, label=tag.name)
+            entry.category(term=tag.slug, label=accepted_text(tag.name))
     return feed.atom_str(pretty=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, extract, func, select
+from sqlalchemy import ColumnElement, Select, extract, func, or_, select, true
 
 from cms.accounts.models import User
 from cms.articles.images import remove_image_file
@@ -18,8 +18,8 @@ from cms.campaigns.models import Campaign
 from cms.database import utcnow
 from cms.extensions import db
 from cms.permissions import Action, PermissionDenied, can, require
-from cms.rules import RuleError
-from cms.slugs import make_slug, slug_taken, unique_slug
+from cms.rules import RuleError, accepted_text, clean_name
+from cms.slugs import make_slug, unique_slug
 
 __all__ = ["PermissionDenied", "PieceData", "PieceError"]
 
@@ -50,10 +50,9 @@ class PieceData:
 
 def _slug_for(piece: Piece, data: PieceData) -> str:
     if data.slug.strip():
-        wanted = make_slug(data.slug)
-        if slug_taken(Piece, wanted, exclude_id=piece.id or -1):
-            raise PieceError("slug", f"The address {wanted!r} is already used by another piece.")
-        return wanted
+        # A taken address gets the next free one, as a new title does: saying it is taken
+        # would tell a writer that someone's unpublished draft sits there.
+        return unique_slug(make_slug(data.slug), Piece, exclude_id=piece.id)
     if piece.slug:
         return piece.slug  # keep the address readers may have linked to
     return unique_slug(make_slug(data.title), Piece, exclude_id=piece.id)
@@ -63,7 +62,7 @@ def get_or_create_tags(names: list[str], kind: TagKind) -> list[Tag]:
     """Tags by name, created when new; the same name is the same tag."""
     tags: list[Tag] = []
     for raw in names:
-        name = " ".join(raw.split())[:100]
+        name = clean_name(raw)[:100]
         if not name:
             continue
         slug = make_slug(name)
@@ -81,15 +80,15 @@ def get_or_create_tags(names: list[str], kind: TagKind) -> list[Tag]:
 
 
 def _apply(piece: Piece, data: PieceData) -> None:
-    title = " ".join(data.title.split())
+    title = " ".join(accepted_text(data.title).split())  # the CLI is no form: clean here too
     if not title:
         raise PieceError("title", "A title is required.")
     if data.campaign_id is not None and db.session.get(Campaign, data.campaign_id) is None:
         raise PieceError("campaign_id", "That campaign does not exist.")
     piece.title = title
     piece.slug = _slug_for(piece, data)
-    piece.standfirst = data.standfirst.strip()
-    piece.body_source = data.body_source
+    piece.standfirst = accepted_text(data.standfirst).strip()
+    piece.body_source = accepted_text(data.body_source)
     piece.language = data.language.strip() or "en"
     piece.campaign_id = data.campaign_id
     piece.comments_open = data.comments_open
@@ -186,6 +185,16 @@ def public_pieces(now: datetime | None = None, kind: type[Piece] = Piece) -> Sel
 def public_piece(slug: str, kind: type[Piece] = Piece) -> Piece | None:
     """The public piece of `kind` at this address (any kind when not given)."""
     return db.session.scalar(select(kind).where(kind.slug == slug, kind.public_filter()))
+
+
+def visible_to(user: User | None) -> ColumnElement[bool]:
+    """The SQL twin of Action.SEE_PIECE: public pieces, and those `user` may edit."""
+    if can(user, Action.EDIT_ANY_PIECE):
+        return true()
+    if can(user, Action.WRITE):
+        assert user is not None
+        return or_(Piece.public_filter(), Piece.author_id == user.id)
+    return Piece.public_filter()
 
 
 def desk_pieces(user: User) -> Select[tuple[Piece]]:

@@ -62,6 +62,8 @@ def show(slug: str) -> str:
 def tag(slug: str) -> str:
     found = db.session.scalar(select(Tag).where(Tag.slug == slug)) or abort(404)
     query = services.public_pieces().join(piece_tags).where(piece_tags.c.tag_id == found.id)
+    if db.session.scalar(query.limit(1)) is None:
+        abort(404)  # a tag only unpublished pieces carry is not there for readers
     return render_template("articles/tag.html", tag=found, pieces=paged(query))
 
 
@@ -72,7 +74,7 @@ def archive() -> str:
 
 @bp.route("/archive/<int:year>/<int:month>")
 def archive_month(year: int, month: int) -> str:
-    if not (1 <= month <= 12 and 1900 <= year <= 9999):
+    if not (1 <= month <= 12 and 1900 <= year <= 9998):  # the month after must exist too
         abort(404)
     return render_template("articles/archive_month.html", year=year, month=month,
                            pieces=paged(services.month_pieces(year, month)))

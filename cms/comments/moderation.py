@@ -9,9 +9,10 @@ from werkzeug.wrappers import Response
 from cms.articles.models import Piece
 from cms.comments import services
 from cms.comments.forms import BlockedWordsForm
-from cms.comments.models import Comment, CommentStatus
+from cms.comments.models import CommentStatus
 from cms.extensions import db
-from cms.permissions import Action, permission_required
+from cms.permissions import Action, can, permission_required
+from cms.rules import small_int
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -26,6 +27,14 @@ DONE = {"approve": "approved", "unapprove": "unapproved", "spam": "marked as spa
 moderator_required = permission_required(Action.MODERATE)
 
 
+def _visible_piece(piece_id: int) -> Piece:
+    """A piece the moderator may know of: answered as if unpublished ones did not exist."""
+    piece = db.session.get(Piece, piece_id)
+    if piece is None or not can(current_user, Action.SEE_PIECE, piece):
+        abort(404)
+    return piece
+
+
 def _status(value: str | None) -> CommentStatus:
     try:
         return CommentStatus(value or CommentStatus.PENDING)
@@ -33,13 +42,8 @@ def _status(value: str | None) -> CommentStatus:
         abort(404)
 
 
-def _small_int(value: str | None) -> int | None:
-    """A positive id or page number from a query string; anything else is None."""
-    return int(value) if value and value.isdigit() and 0 < int(value) < 2**31 else None
-
-
 def _queue_url(status: str | None, piece: str | None) -> str:
-    return url_for("moderation.queue", status=_status(status).value, piece=_small_int(piece))
+    return url_for("moderation.queue", status=_status(status).value, piece=small_int(piece))
 
 
 @bp.route("")
@@ -53,13 +57,15 @@ def index() -> Response:
 @moderator_required
 def queue() -> str:
     status = _status(request.args.get("status"))
-    piece_id = _small_int(request.args.get("piece"))
-    piece = (db.session.get(Piece, piece_id) or abort(404)) if piece_id else None
-    page = db.paginate(services.queue(status, piece_id), page=_small_int(request.args.get("page")) or 1,
+    piece_id = small_int(request.args.get("piece"))
+    piece = _visible_piece(piece_id) if piece_id else None
+    page = db.paginate(services.queue(current_user, status, piece_id),
+                       page=small_int(request.args.get("page")) or 1,
                        per_page=PER_PAGE, error_out=False)
     return render_template(
         "moderation/queue.html", status=status, statuses=list(CommentStatus), piece=piece,
-        page=page, counts=services.counts(piece_id), actions=_actions_for(status), labels=LABELS,
+        page=page, counts=services.counts(current_user, piece_id), actions=_actions_for(status),
+        labels=LABELS,
         closed=services.closed_reason(piece) if piece else None,
     )
 
@@ -70,7 +76,7 @@ def _actions_for(status: CommentStatus) -> list[str]:
 
 def _apply(ids: list[str], action: str) -> None:
     try:
-        changed = services.moderate(current_user, [i for i in map(_small_int, ids) if i], action)
+        changed = services.moderate(current_user, [i for i in map(small_int, ids) if i], action)
     except services.CommentError as exc:
         flash(exc.message)
         return
@@ -95,7 +101,7 @@ def act() -> Response:
 @bp.route("/comments/<int(max=2147483647):comment_id>")
 @moderator_required
 def comment(comment_id: int) -> str:
-    found = db.session.get(Comment, comment_id) or abort(404)
+    found = services.visible_comment(current_user, comment_id) or abort(404)
     return render_template("moderation/comment.html", comment=found,
                            events=services.history(found), labels=LABELS,
                            actions=_actions_for(found.status))
@@ -104,7 +110,7 @@ def comment(comment_id: int) -> str:
 @bp.route("/comments/<int(max=2147483647):comment_id>", methods=["POST"])
 @moderator_required
 def comment_act(comment_id: int) -> Response:
-    found = db.session.get(Comment, comment_id) or abort(404)
+    found = services.visible_comment(current_user, comment_id) or abort(404)
     _apply([str(found.id)], request.form.get("action", ""))
     return redirect(url_for("moderation.comment", comment_id=found.id))
 
@@ -113,7 +119,7 @@ def comment_act(comment_id: int) -> Response:
 @moderator_required
 def piece_comments(piece_id: int) -> Response:
     """Close or open comments on one piece."""
-    piece = db.session.get(Piece, piece_id) or abort(404)
+    piece = _visible_piece(piece_id)
     is_open = request.form.get("open") == "1"
     services.set_comments_open(current_user, piece, is_open)
     flash(f"Comments on “{piece.title}” are now {'open' if is_open else 'closed'}.")

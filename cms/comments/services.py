@@ -9,17 +9,17 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from cms.accounts.models import User
 from cms.articles.models import Piece
+from cms.articles.services import visible_to
 from cms.comments import mail
 from cms.comments.models import Comment, CommentStatus, ModerationEvent, SiteSetting
 from cms.database import utcnow
 from cms.extensions import db
-from cms.forms import CONTROL_CHARACTERS
 from cms.permissions import Action, require
-from cms.rules import RuleError
+from cms.rules import RuleError, accepted_text, clean_name
 from cms.textformat import normalize_newlines, plain_text_to_html
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ def closed_reason(piece: Piece, now: datetime | None = None) -> str | None:
 
 def set_comments_open(user: User | None, piece: Piece, is_open: bool) -> Piece:
     require(user, Action.MODERATE)
+    require(user, Action.SEE_PIECE, piece)
     piece.comments_open = is_open
     db.session.commit()
     return piece
@@ -71,7 +72,7 @@ def set_comments_open(user: User | None, piece: Piece, is_open: bool) -> Piece:
 
 
 def clean_text(text: str | None) -> str:
-    return CONTROL_CHARACTERS.sub("", normalize_newlines(text or ""))
+    return accepted_text(normalize_newlines(text or ""))
 
 
 def blocked_words() -> list[str]:
@@ -120,7 +121,7 @@ def _parent(piece: Piece, parent_id: int | None) -> Comment | None:
 def post_comment(piece: Piece, name: str, email: str, body: str, parent_id: int | None = None,
                  *, suspicious: bool = False) -> Comment:
     """A new comment: pending, or spam when `suspicious` or it holds a blocked word."""
-    name, email, body = " ".join(clean_text(name).split()), clean_text(email).strip(), clean_text(body)
+    name, email, body = clean_name(name), clean_text(email).strip(), clean_text(body)
     _validate(name, email, body)
     if not piece.is_public():
         raise CommentError("body", "This piece is not published.")
@@ -197,12 +198,15 @@ def approved_comment(piece: Piece, comment_id: int) -> Comment | None:
     return comment
 
 
-def queue(status: CommentStatus, piece_id: int | None = None):  # type: ignore[no-untyped-def]
-    """The moderation queue of one state, newest first, with each comment's piece."""
+def queue(viewer: User | None, status: CommentStatus,
+          piece_id: int | None = None):  # type: ignore[no-untyped-def]
+    """The moderation queue of one state, newest first, with each comment's piece; only the
+    comments of pieces the viewer may know of (a moderator: public ones)."""
     query = (
         select(Comment)
-        .options(joinedload(Comment.piece))
-        .where(Comment.status == status)
+        .join(Comment.piece)
+        .options(contains_eager(Comment.piece))
+        .where(Comment.status == status, visible_to(viewer))
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
     if piece_id is not None:
@@ -210,8 +214,15 @@ def queue(status: CommentStatus, piece_id: int | None = None):  # type: ignore[n
     return query
 
 
-def counts(piece_id: int | None = None) -> dict[CommentStatus, int]:
-    query = select(Comment.status, func.count(Comment.id)).group_by(Comment.status)
+def visible_comment(viewer: User | None, comment_id: int) -> Comment | None:
+    """A comment, if its piece is one the viewer may know of."""
+    return db.session.scalar(select(Comment).join(Comment.piece)
+                             .where(Comment.id == comment_id, visible_to(viewer)))
+
+
+def counts(viewer: User | None, piece_id: int | None = None) -> dict[CommentStatus, int]:
+    query = (select(Comment.status, func.count(Comment.id)).join(Comment.piece)
+             .where(visible_to(viewer)).group_by(Comment.status))
     if piece_id is not None:
         query = query.where(Comment.piece_id == piece_id)
     found = {status: number for status, number in db.session.execute(query)}
@@ -234,7 +245,8 @@ def moderate(user: User | None, comment_ids: Iterable[int], action: str) -> list
         return []
     now = utcnow()
     changed = []
-    for comment in db.session.scalars(select(Comment).where(Comment.id.in_(ids))):
+    chosen = select(Comment).join(Comment.piece).where(Comment.id.in_(ids), visible_to(user))
+    for comment in db.session.scalars(chosen):
         if comment.status not in applies_to:
             continue
         comment.status = result

@@ -16,6 +16,7 @@ from cms.comments.forms import COMMENT_HELP, CommentForm
 from cms.comments.models import Comment
 from cms.extensions import csrf, db
 from cms.forms import page_number
+from cms.rules import small_int
 
 bp = Blueprint("comments", __name__, url_prefix="/comments")
 
@@ -107,7 +108,7 @@ def post(piece_id: int) -> Response:
         raise TooManyRequests(str(exc), retry_after=exc.retry_after) from exc
     form = CommentForm()
     reply_to = (form.reply_to.data or "").strip()
-    parent_id = (int(reply_to) if reply_to.isdigit() and len(reply_to) < 10 else 0) if reply_to else None
+    parent_id = (small_int(reply_to) or 0) if reply_to else None  # 0: a reply to nothing we know
     parent = services.approved_comment(piece, parent_id) if parent_id else None
     error, token = _security_error(form, piece)
     if error:

@@ -20,6 +20,7 @@ from cms.articles.models import Piece, PieceKind, PiecePart, SearchText
 from cms.database import enum_column
 from cms.extensions import db
 from cms.interviews import transcript as fmt
+from cms.rules import clean_name
 from cms.textformat import html_to_text, interview_to_html, set_apart
 
 
@@ -70,7 +71,7 @@ class Interview(Piece):
                 participant = Participant(initials=speaker.initials, role=ParticipantRole(speaker.role))
             elif speaker.explicit_role:
                 participant.role = ParticipantRole(speaker.role)
-            participant.name = speaker.name
+            participant.name = clean_name(speaker.name)
             participant.position = position
             kept.append(participant)
         self.participants[:] = kept

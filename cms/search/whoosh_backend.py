@@ -377,7 +377,6 @@ class WhooshBackend(SearchBackend):
                  shown_from: int) -> str | None:
         """The query with misspelt words corrected, if that query has results."""
         corrector = searcher.corrector("words")
-        reader = searcher.reader()
         changed = False
         groups: list[list[Clause]] = []
         for group in parsed.groups:
@@ -389,13 +388,12 @@ class WhooshBackend(SearchBackend):
                 words = [t.text for t in self.schema["words"].analyzer(clause.text)]
                 corrected = []
                 for word in words:
-                    if len(word) > 2 and not reader.frequency("words", word):
-                        # Only a word readers can already find: the lexicon also holds the
-                        # words of scheduled pieces, which must not leak through suggestions.
+                    if len(word) > 2 and not self._finds(cache, word, clause.scope, shown_from):
+                        # A word is corrected when readers cannot find it, and only to a word
+                        # they can: the lexicon also holds the words of scheduled pieces, which
+                        # must not show through suggestions, either way.
                         for guess in corrector.suggest(word, limit=5, maxdist=2):
-                            alone = ParsedQuery([[Clause(guess, False, clause.scope)]], [])
-                            found = self._evaluate(cache, alone)
-                            if found is not None and found & shown_from:
+                            if self._finds(cache, guess, clause.scope, shown_from):
                                 word, changed = guess, True
                                 break
                     corrected.append(word)
@@ -408,6 +406,12 @@ class WhooshBackend(SearchBackend):
         if matched is None or not matched & shown_from:
             return None
         return to_text(candidate)
+
+
+    def _finds(self, cache: MatchCache, word: str, scope: str | None, shown_from: int) -> bool:
+        """Whether `word` alone matches a document readers may see now."""
+        found = self._evaluate(cache, ParsedQuery([[Clause(word, False, scope)]], []))
+        return bool(found is not None and found & shown_from)
 
 
 def variants_of(text: str) -> list[str]:

@@ -101,6 +101,16 @@ class BackendContract:
         due = utcnow() + timedelta(hours=3)
         assert ask("zanzibarain", now=due).suggestion == "zanzibarian"
 
+    def test_a_word_only_a_scheduled_piece_has_is_corrected_as_if_it_were_not_there(
+        self, make_piece, ask
+    ):
+        make_piece("Bloggers on trial", body_source="The bloggers spoke.")
+        make_piece("Embargoed", body_source="The bloggerz spoke.", published_at=utcnow() + timedelta(hours=2))
+        # As for a word no piece has: readers are offered what they can find.
+        assert ask("bloggerx").suggestion == "bloggers"
+        assert ask("bloggerz").suggestion == "bloggers"
+        assert titles(ask("bloggerz")) == []
+
     def test_malformed_queries_are_searched_as_words(self, archive, ask):
         for text in ['"free speech', "free speech OR", "OR", "-", '"', "title:", "speaker:",
                      "defender\x00\x07", "<b>defender</b>", "defender " * 1000, "((defender AND",

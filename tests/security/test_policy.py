@@ -33,7 +33,7 @@ def test_each_role_holds_exactly_its_capabilities(action):
 
 def test_every_role_has_a_row_and_every_action_a_rule():
     assert set(CAPABILITIES) == set(Role)
-    assert set(EXPECTED) | {Action.EDIT_PIECE} == set(Action)
+    assert set(EXPECTED) | {Action.EDIT_PIECE, Action.SEE_PIECE} == set(Action)
 
 
 def test_a_writer_edits_only_their_own_pieces_editors_and_admins_every_one():
@@ -54,9 +54,19 @@ def test_nobody_anonymous_or_disabled_may_do_anything():
         require(person(Role.ADMIN, active=False), Action.WRITE)
 
 
-def test_editing_a_piece_needs_the_piece():
-    with pytest.raises(TypeError):
-        can(person(Role.ADMIN), Action.EDIT_PIECE)
+def test_editing_or_seeing_a_piece_needs_the_piece():
+    for action in (Action.EDIT_PIECE, Action.SEE_PIECE):
+        with pytest.raises(TypeError):
+            can(person(Role.ADMIN), action)
+
+
+def test_an_unpublished_piece_is_known_only_to_those_who_may_edit_it():
+    draft = SimpleNamespace(author_id=1, is_public=lambda: False)
+    public = SimpleNamespace(author_id=1, is_public=lambda: True)
+    for who in (None, person(Role.MODERATOR, user_id=5), person(Role.WRITER, user_id=2)):
+        assert can(who, Action.SEE_PIECE, public) and not can(who, Action.SEE_PIECE, draft)
+    for who in (person(Role.WRITER, user_id=1), person(Role.EDITOR, user_id=9), person(Role.ADMIN, 9)):
+        assert can(who, Action.SEE_PIECE, draft)
 
 
 def test_a_refusal_from_a_service_is_a_403_page(app):
