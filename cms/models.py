@@ -1,6 +1,6 @@
 """Every model, imported once so the metadata (and Alembic) knows every table."""
 
-from cms.accounts.models import User
+from cms.accounts.models import RecoveryCode, User, UserSession
 from cms.articles.models import Image, Piece, Tag
 from cms.campaigns.models import Campaign
 from cms.comments.models import Comment, ModerationEvent, SiteSetting
@@ -10,5 +10,5 @@ from cms.search.models import SearchBacklog
 
 __all__ = [
     "Campaign", "Comment", "Image", "ModerationEvent", "Participant", "Piece", "RateCounter",
-    "SearchBacklog", "SiteSetting", "Tag", "Turn", "User",
+    "RecoveryCode", "SearchBacklog", "SiteSetting", "Tag", "Turn", "User", "UserSession",
 ]

@@ -32,11 +32,12 @@ class Action(enum.StrEnum):
     MANAGE_CAMPAIGNS = "manage campaigns"
     MODERATE = "moderate"  # the comment queue, approving, closing comments
     SET_BLOCKED_WORDS = "set blocked words"
+    MANAGE_USERS = "manage users"  # accounts: create, roles, disable, reset links
 
 
 CAPABILITIES: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset({Action.WRITE, Action.EDIT_ANY_PIECE, Action.MANAGE_CAMPAIGNS,
-                           Action.MODERATE, Action.SET_BLOCKED_WORDS}),
+                           Action.MODERATE, Action.SET_BLOCKED_WORDS, Action.MANAGE_USERS}),
     Role.EDITOR: frozenset({Action.WRITE, Action.EDIT_ANY_PIECE, Action.MANAGE_CAMPAIGNS,
                             Action.MODERATE}),
     Role.WRITER: frozenset({Action.WRITE}),

@@ -41,6 +41,10 @@ class Counter(Protocol):
         """The hits for `key` in the current window, without adding one."""
         ...
 
+    def undo(self, key: str, window: int) -> None:
+        """Take back one hit of `key` in the current window (an attempt that turned out fine)."""
+        ...
+
     def claim(self, key: str, expires: int) -> bool:
         """Mark `key` as used until the Unix time `expires`; False when it was already."""
         ...
@@ -68,6 +72,9 @@ class RedisCounter:
 
     def count(self, key: str, window: int) -> int:
         return int(self._redis.get(self._name(key, window)) or 0)
+
+    def undo(self, key: str, window: int) -> None:
+        self._redis.decr(self._name(key, window))
 
     def claim(self, key: str, expires: int) -> bool:
         ttl = max(int(expires - time.time()), 1)
@@ -105,13 +112,22 @@ class DatabaseCounter:
                 table.c.key == name, table.c.bucket == bucket))
         return int(count or 0)
 
+    def undo(self, key: str, window: int) -> None:
+        table = RateCounter.__table__
+        with db.engine.begin() as connection:
+            connection.execute(table.update().where(
+                table.c.key == f"{window}:{key}", table.c.bucket == int(time.time() // window),
+                table.c.count > 0).values(count=table.c.count - 1))
+
     def claim(self, key: str, expires: int) -> bool:
         """A row (key, expiry) inserted once; the insert of a second use finds it there.
         Rows past their expiry are removed now and then."""
         table = RateCounter.__table__
         upsert = _insert(table).values(key=f"once:{key}", bucket=expires, count=1)
         with db.engine.begin() as connection:
-            claimed = connection.execute(upsert.on_conflict_do_nothing()).rowcount == 1
+            # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
+            claimed = connection.execute(
+                upsert.on_conflict_do_nothing().returning(table.c.key)).first() is not None
             now = int(time.time())
             if now % 16 == 0:
                 connection.execute(delete(table).where(table.c.key.like("once:%"), table.c.bucket < now))

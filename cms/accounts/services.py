@@ -3,37 +3,49 @@
 from __future__ import annotations
 
 from functools import cache
+from importlib import resources
 
 from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from cms import ratelimit
+from cms.accounts import sessions
 from cms.accounts.models import User
 from cms.extensions import db
 from cms.permissions import Role
 from cms.rules import clean_name
 
 MIN_PASSWORD_LENGTH = 12
-# After this many failed logins for one account or from one client in a window, wait.
-LOGIN_FAILURES = 5
-LOGIN_WINDOW = 15 * 60
 
 
 class AccountError(ValueError):
-    """An account change that breaks a rule; the message is meant for people."""
+    """An account change that breaks a rule; the message is meant for people, `field` (when
+    known) names the form field it is about."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 10,000 most common passwords (common_passwords.md says where they come from)."""
+    listed = resources.files("cms.accounts").joinpath("common_passwords.txt").read_text("utf-8")
+    return frozenset(line.strip().lower() for line in listed.splitlines() if line.strip())
+
+
 def check_password_rules(password: str, email: str) -> None:
-    """Refuse passwords that are short or that are the email address."""
+    """Refuse passwords that are short, that are the email address, or that everyone uses."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
     if password.strip().lower() == normalize_email(email):
         raise AccountError("The password must not be the email address.")
+    if password.strip().lower() in common_passwords():
+        raise AccountError("That password is among the 10,000 most common ones: choose another.")
 
 
 def find_by_email(email: str) -> User | None:
@@ -59,32 +71,60 @@ def create_user(email: str, name: str, role: Role | str, password: str) -> User:
 
 
 def set_role(user: User, role: Role | str) -> User:
-    user.role = Role(role)
+    """A new role ends every session of the user: what they may do is asked again at login."""
+    if user.role != Role(role):
+        user.role = Role(role)
+        sessions.end_all(user)
     db.session.commit()
     return user
 
 
 def disable(user: User) -> User:
+    """The user can no longer log in, and every session of theirs ends now."""
     user.active = False
+    sessions.end_all(user)
+    return user
+
+
+def enable(user: User) -> User:
+    user.active = True
     db.session.commit()
     return user
 
 
-def _login_keys(email: str, address: str | None) -> list[str]:
-    secret = current_app.config["SECRET_KEY"]
-    return [ratelimit.client_key(normalize_email(email), secret, purpose="login-account"),
-            ratelimit.client_key(address, secret, purpose="login-client")]
+def set_password(user: User, password: str) -> User:
+    """A new password (by an admin, the CLI or a reset link): every session of the user ends."""
+    check_password_rules(password, user.email)
+    user.set_password(password)
+    sessions.end_all(user)
+    return user
 
 
-def login_wait(email: str, address: str | None) -> int:
-    """Seconds to wait before another login attempt for this account or client (0: none)."""
-    counts = [ratelimit.counter().count(key, LOGIN_WINDOW) for key in _login_keys(email, address)]
-    return ratelimit.seconds_left(LOGIN_WINDOW) if max(counts) >= LOGIN_FAILURES else 0
+def change_password(user: User, current: str, new: str) -> User:
+    """The user's own change: the current password first. Every session ends (the view then
+    starts a fresh one for this browser)."""
+    if not user.check_password(current):
+        raise AccountError("The current password is not right.", "current")
+    return set_password(user, new)
 
 
-def record_login_failure(email: str, address: str | None) -> None:
-    for key in _login_keys(email, address):
-        ratelimit.counter().hit(key, LOGIN_WINDOW)
+def change_profile(user: User, name: str, email: str, password: str) -> User:
+    """A new name or e-mail address; a new address needs the password."""
+    name, email = clean_name(name), normalize_email(email)
+    if not name:
+        raise AccountError("The name is required.", "display_name")
+    if email != user.email:
+        if "@" not in email or len(email) > 254:
+            raise AccountError(f"{email!r} is not an email address.")
+        if not user.check_password(password):
+            raise AccountError("To change the e-mail address, give your current password.", "password")
+        other = find_by_email(email)
+        if other is not None and other.id != user.id:
+            raise AccountError(f"A user with the email {email} already exists.")
+        user.email = email
+    user.display_name = name
+    db.session.commit()
+    return user
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -11,26 +11,32 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 from cms import formtokens
-from cms.accounts import services
+from cms.accounts import services, sessions, throttle
 from cms.accounts.forms import LoginForm
 from cms.accounts.models import User
 from cms.extensions import csrf, db, login_manager
 from cms.permissions import Action, can
+from cms.ratelimit import RateLimited
+from cms.rules import small_int
 
 bp = Blueprint("accounts", __name__)
 
 
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """The user of a session that still exists on the server (a copied cookie of an ended
+    session is anonymous)."""
+    number = small_int(user_id)
+    user = db.session.get(User, number) if number else None
+    if user is None or not user.active or sessions.current(user.id) is None:
+        return None
+    return user
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -86,19 +92,14 @@ def login() -> str | Response | tuple[str, int]:
     error = None
     if form.validate_on_submit():
         email = form.email.data or ""
-        wait = services.login_wait(email, request.remote_addr)
-        if wait:
-            minutes = -(-wait // 60)
-            raise TooManyRequests(
-                f"Too many failed attempts to log in. Try again in {minutes} "
-                f"minute{'s' if minutes != 1 else ''}.", retry_after=wait)
+        try:
+            attempt = throttle.begin(email, request.remote_addr)
+        except RateLimited as exc:
+            raise TooManyRequests(str(exc), retry_after=exc.retry_after) from exc
         user = services.authenticate(email, form.password.data or "")
-        if user is None:
-            services.record_login_failure(email, request.remote_addr)
-        else:
-            session.clear()  # a fresh session at login: no fixation
-            login_user(user)
-            session.permanent = True
+        if user is not None:
+            throttle.succeeded(attempt)
+            sessions.log_in(user)
             return redirect(_safe_next(request.args.get("next")) or _home_for(user))
         error = "Unknown email or wrong password."
     return _login_page(form, error)
@@ -107,8 +108,7 @@ def login() -> str | Response | tuple[str, int]:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
-    logout_user()
-    session.clear()  # and no message kept in a new session: the login page says it
+    sessions.log_out()  # on the server too; no message kept in a new session: the login page says it
     return redirect(url_for("accounts.login", done="logout"))
 
 

@@ -22,6 +22,7 @@ EXPECTED = {
     Action.MANAGE_CAMPAIGNS: {Role.ADMIN, Role.EDITOR},
     Action.MODERATE: {Role.ADMIN, Role.EDITOR, Role.MODERATOR},
     Action.SET_BLOCKED_WORDS: {Role.ADMIN},
+    Action.MANAGE_USERS: {Role.ADMIN},
 }
 
 
