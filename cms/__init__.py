@@ -20,7 +20,7 @@ from cms import (
     security,
     templating,
 )
-from cms.accounts import account
+from cms.accounts import account, twofactor_views
 from cms.accounts import cli as accounts_cli
 from cms.accounts import views as accounts_views
 from cms.articles import desk
@@ -77,6 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ratelimit.init_app(app)
 
     accounts_views.init_app(app)
+    twofactor_views.init_app(app)  # two-factor sign-in, and the guard of CMS_REQUIRE_2FA
     account.init_app(app)  # each user's /account page
     articles_views.init_app(app)  # public pages of every kind of piece
     desk.init_app(app)  # the desk every kind shares, and the article editor

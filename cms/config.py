@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "CMS_PAGE_SIZE": 10,
     "CMS_FEED_SIZE": 20,
     "CMS_MAX_IMAGE_BYTES": 8 * 1024 * 1024,
+    # The longest body (Markdown or transcript) a piece may have, in characters.
+    "CMS_BODY_MAX_CHARS": 200_000,
     "CMS_IMAGE_MAX_DIMENSION": 1600,
     # Uploaded images with more pixels (width x height) than this are refused from their header,
     # before decoding: a small file can unpack to hundreds of MB (Pillow's own limit, about 89
@@ -33,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "CMS_SQLITE_BUSY_TIMEOUT_MS": 5000,
     # werkzeug's password hash method; scrypt is slow on purpose.
     "CMS_PASSWORD_HASH_METHOD": "scrypt",
+    # Roles that must sign in with a second factor (TOTP), comma-separated, e.g. "admin,editor":
+    # they are sent to set it up at their next login. None: nobody must (anyone may).
+    "CMS_REQUIRE_2FA": None,
     # Anonymous pages kept in the response cache at most this long (0: no cache).
     "CMS_PAGE_CACHE_SECONDS": 300,
     # Redis shared by every app server: rate limits, page cache. None: the database and memory.
@@ -98,6 +103,7 @@ TYPES: dict[str, type] = {
     "CMS_TRUSTED_HOSTS": str,
     "CMS_COMMENTS_CLOSE_AFTER_DAYS": int,
     "CMS_SEARCH_PATH": str,
+    "CMS_REQUIRE_2FA": str,
 }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -22,7 +25,51 @@ PERMISSIONS = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
 HSTS = "max-age=31536000; includeSubDomains"
 
 # Pages that show unpublished work, accounts or comments awaiting moderation.
-PRIVATE_PREFIXES = ("/desk", "/moderation", "/login")
+PRIVATE_PREFIXES = ("/desk", "/moderation", "/login", "/account", "/reset")
+
+
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_IPV6 = re.compile(r"^\[[0-9A-Fa-f:.]{2,45}\]$")
+BAD_HOST = b"This site does not answer to that host name.\n"
+
+
+def valid_host(value: str) -> bool:
+    """A Host header a URL can be built from: DNS labels (IDNA ones decodable) or an IPv6
+    literal, and a port that exists. Werkzeug fails on others before any view runs."""
+    if value.startswith("["):
+        end = value.find("]") + 1
+        host, rest = value[:end], value[end:]
+        if not end or not _IPV6.match(host) or (rest and not rest.startswith(":")):
+            return False
+        port = rest[1:]
+    else:
+        host, colon, port = value.partition(":")
+        if colon and not port:
+            return False
+        labels = host.removesuffix(".").split(".")
+        if len(host) > 253 or not all(_LABEL.match(label) for label in labels):
+            return False
+        try:
+            host.encode("ascii").decode("idna").encode("idna")
+        except UnicodeError:
+            return False
+    return not port or (port.isascii() and port.isdigit() and 0 < int(port) < 65536)
+
+
+class HostCheck:
+    """WSGI layer in front of the app: a Host no URL can be built from gets the plain 400
+    that does not repeat it, before routing (which would fail on it)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        host = environ.get("HTTP_HOST")
+        if host is not None and not valid_host(host):
+            start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
+                                               ("Content-Length", str(len(BAD_HOST)))])
+            return [BAD_HOST]
+        return self.app(environ, start_response)
 
 
 def _refuse_control_characters() -> None:
@@ -70,6 +117,7 @@ def init_app(app: Flask) -> None:
             PREFERRED_URL_SCHEME="https",
         )
         app.after_request(_hsts)
+    app.wsgi_app = HostCheck(app.wsgi_app)  # type: ignore[method-assign]
     hops = app.config["CMS_TRUSTED_PROXIES"]
     if hops > 0:
         # Without this, X-Forwarded-* are ignored: nobody can forge an address to dodge limits.

@@ -18,7 +18,7 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 from cms import formtokens
-from cms.accounts import services, sessions, throttle
+from cms.accounts import services, sessions, throttle, twofactor
 from cms.accounts.forms import LoginForm
 from cms.accounts.models import User
 from cms.extensions import csrf, db, login_manager
@@ -98,8 +98,14 @@ def login() -> str | Response | tuple[str, int]:
             raise TooManyRequests(str(exc), retry_after=exc.retry_after) from exc
         user = services.authenticate(email, form.password.data or "")
         if user is not None:
-            throttle.succeeded(attempt)
+            throttle.succeeded(attempt)  # the password was right; each code tried is counted again
+            if user.two_factor:  # the second step: its form, no session until the code is right
+                from cms.accounts import twofactor_views  # here: that module imports this one
+
+                return twofactor_views.code_page(user)
             sessions.log_in(user)
+            if twofactor.enrolment_needed(user):  # CMS_REQUIRE_2FA: set it up before anything else
+                return redirect(url_for("two_factor.setup", next=_safe_next(request.args.get("next"))))
             return redirect(_safe_next(request.args.get("next")) or _home_for(user))
         error = "Unknown email or wrong password."
     return _login_page(form, error)

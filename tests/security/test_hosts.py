@@ -98,3 +98,23 @@ def test_forwarded_headers_are_ignored_without_trusted_proxies(client, make_piec
         keys = list(cache.cache._cache)
     assert any(":http:localhost:/articles/proxied" in key for key in keys)
     assert not any("https" in key or "evil" in key for key in keys)
+
+
+@pytest.mark.parametrize("host", ["xn--", "xn--zz-", "a" * 300, "a..b", "-a", "localhost:99999",
+                                  "localhost:", "[::1", "h:1:2", "é.example"])
+def test_a_host_no_address_can_be_built_from_gets_the_plain_400_even_without_a_base_url(app, host):
+    """Werkzeug's routing fails on these (IDNA, lengths) before any view or error page."""
+    from werkzeug.test import EnvironBuilder
+
+    for path in ("/", "/feed.atom", "/no-such-page"):
+        environ = EnvironBuilder(path=path).get_environ()
+        environ["HTTP_HOST"] = host  # as a server passes it (the test client fails on these too)
+        answered: list[str] = []
+        body = b"".join(app(environ, lambda status, headers: answered.append(status)))
+        assert answered == ["400 Bad Request"]
+        assert body == b"This site does not answer to that host name.\n"
+
+
+@pytest.mark.parametrize("host", ["localhost", "localhost:5000", "[::1]:8080", "xn--80ak6aa92e.com"])
+def test_ordinary_hosts_pass(client, host):
+    assert client.get("/healthz", headers={"Host": host}).status_code == 200
