@@ -20,7 +20,7 @@ from cms import (
     security,
     templating,
 )
-from cms.accounts import account, twofactor_views
+from cms.accounts import account, admin, reset_views, twofactor_views
 from cms.accounts import cli as accounts_cli
 from cms.accounts import views as accounts_views
 from cms.articles import desk
@@ -77,6 +77,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ratelimit.init_app(app)
 
     accounts_views.init_app(app)
+    reset_views.init_app(app)  # /reset: a password link by e-mail, and choosing the password
+    admin.init_app(app)  # the user admin screens at /desk/users
     twofactor_views.init_app(app)  # two-factor sign-in, and the guard of CMS_REQUIRE_2FA
     account.init_app(app)  # each user's /account page
     articles_views.init_app(app)  # public pages of every kind of piece

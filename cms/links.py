@@ -35,7 +35,7 @@ def base_host(value: str) -> str:
 
 def external_url(endpoint: str, **values: Any) -> str:
     """The absolute address of a page, on CMS_BASE_URL; without it (a warning at start-up),
-    the address of the current request."""
+    the address of the current request, or outside a request (the CLI) the path alone."""
     base = current_app.config.get("CMS_BASE_URL")
     if base:
         scheme, netloc, path = parse_base_url(base)
@@ -43,7 +43,8 @@ def external_url(endpoint: str, **values: Any) -> str:
         return adapter.build(endpoint, values, force_external=True)
     if has_request_context():
         return url_for(endpoint, _external=True, **values)
-    return url_for(endpoint, **values)
+    with current_app.test_request_context():  # the CLI, without a base URL: the path alone
+        return url_for(endpoint, **values)
 
 
 def init_app(app: Flask) -> None:

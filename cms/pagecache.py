@@ -24,7 +24,7 @@ from cms.extensions import cache, compress
 CACHED_MIMETYPES = {"text/html", "application/atom+xml"}
 # Search is left out: each query is its own page, and what readers search for is theirs.
 UNCACHED_PREFIXES = ("/static/", "/media/", "/desk", "/moderation", "/login", "/logout", "/search",
-                     "/healthz", "/comments/")  # comment forms: each carries its own time
+                     "/healthz", "/comments/", "/reset")  # forms that carry their own token
 GENERATION_KEY = "cms:page-generation"
 
 

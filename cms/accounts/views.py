@@ -75,7 +75,8 @@ def _login_form_error(form: LoginForm) -> str | None:
 
 def _login_page(form: LoginForm, error: str | None = None, status: int = 200) -> tuple[str, int]:
     form.form_token.data = formtokens.make_token(LOGIN_FORM)
-    notice = "You are logged out." if request.args.get("done") == "logout" else None
+    notice = {"logout": "You are logged out.", "reset": "Your password is set: log in with it."}.get(
+        request.args.get("done") or "")
     if notice is None and request.args.get("next"):
         notice = "Please log in to see this page."
     return render_template("accounts/login.html", form=form, error=error, notice=notice), status

@@ -51,7 +51,7 @@ def test_users_list_set_role_and_disable(runner, make_user, app):
         "w@example.org: editor\n")
     assert runner.invoke(args=["users", "disable", "w@example.org"]).output == "w@example.org: disabled\n"
     listing = runner.invoke(args=["users", "list"]).output
-    assert listing == "w@example.org\tWendy\teditor\tdisabled\n"
+    assert listing == "w@example.org\tWendy\teditor\tdisabled\tnever\t2FA off\n"
     missing = runner.invoke(args=["users", "disable", "nobody@example.org"])
     assert missing.exit_code == 1 and "No user with the email nobody@example.org" in missing.output
 

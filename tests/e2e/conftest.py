@@ -68,6 +68,7 @@ USERS = {
     "writer": ("writer@example.org", "Wanda Writer", Role.WRITER),
     "moderator": ("moderator@example.org", "Mo Moderator", Role.MODERATOR),
     "editor": ("editor@example.org", "Ed Editor", Role.EDITOR),
+    "admin": ("admin@example.org", "Ada Admin", Role.ADMIN),
 }
 CAMPAIGN = "Internet rights are human rights"
 

@@ -93,6 +93,23 @@ MATRIX = [
     ("POST", "/desk/campaigns/new", {"title": "New campaign"}, (400, 403, 403, 403, 302, 302)),
     ("GET", "/desk/campaigns/{c_id}/edit", None, EDITORS),
     ("POST", "/desk/campaigns/{c_id}/edit", {"title": "Renamed"}, (400, 403, 403, 403, 302, 302)),
+    # The user admin screens, admins only ({u_id}: the other writer). Mail is off here: a new user's
+    # link, and a reset link, are shown on the page (200).
+    ("GET", "/desk/users", None, ADMINS),
+    ("GET", "/desk/users/new", None, ADMINS),
+    ("POST", "/desk/users/new", {"display_name": "Matrix Person", "email": "person@example.org",
+                                 "role": "writer"}, (400, 403, 403, 403, 403, 200)),
+    ("POST", "/desk/users/{u_id}/role", {"role": "editor"}, (400, 403, 403, 403, 403, 302)),
+    ("POST", "/desk/users/{u_id}/disable", {}, (400, 403, 403, 403, 403, 302)),
+    ("POST", "/desk/users/{u_id}/enable", {}, (400, 403, 403, 403, 403, 302)),
+    ("POST", "/desk/users/{u_id}/reset-link", {}, (400, 403, 403, 403, 403, 200)),
+    # Password reset: public, each form with its own signed token ({reset_form}, {reset_password_form});
+    # {reset} is a link's token for the other writer.
+    ("GET", "/reset", None, PUBLIC),
+    ("POST", "/reset", {"email": "other_writer@example.org", "form_token": "{reset_form}"}, PUBLIC),
+    ("GET", "/reset/{reset}", None, PUBLIC),
+    ("POST", "/reset/{reset}", {"password": "a new matrix passphrase", "repeat": "a new matrix passphrase",
+                                "form_token": "{reset_password_form}"}, (302,) * 6),
     ("GET", "/desk/interviews/new", None, WRITERS),
     ("POST", "/desk/interviews/new", "interview", (400, 302, 302, 403, 302, 302)),
     ("GET", "/desk/interviews/{i_id}/edit", None, OWNER),
@@ -147,7 +164,17 @@ def _world(app):
             "comment": comment.id, "tag": "rights", "year": when.year, "month": when.month,
             "emails": {role: user.email for role, user in users.items()},
             "missing": "no-such-file.png",
+            **_account_keys(users["other_writer"]),
         }
+
+
+def _account_keys(user):
+    """The user admin and reset rows: a user's id, a reset link's token for them, each reset form's token."""
+    from cms.accounts.reset import make_reset_token
+    from cms.formtokens import make_token as make_form_token
+
+    return {"u_id": user.id, "reset": make_reset_token(user), "reset_form": make_form_token("reset"),
+            "reset_password_form": make_form_token("reset-password", user.id)}
 
 
 def _client(app, world, role):
