@@ -13,7 +13,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from flask import request, session
+from flask import current_app, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
 
@@ -22,7 +22,8 @@ from cms.database import utcnow
 from cms.extensions import db
 
 SESSION_KEY = "sid"
-SEEN_EVERY = timedelta(minutes=5)  # how often a session's "last seen" is written
+SEEN_EVERY = timedelta(minutes=5)  # how often a session's "last seen" is written (less than
+# the session's lifetime, CMS_SESSION_LIFETIME, after which an unused session has ended)
 
 _BROWSERS = (("Edge", r"Edg(e|A|iOS)?/"), ("Opera", r"OPR/|Opera"), ("Firefox", r"Firefox/|FxiOS/"),
              ("Chrome", r"Chrome/|CriOS/|Chromium/"), ("Safari", r"Safari/"))
@@ -43,9 +44,16 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _lifetime() -> timedelta:
+    """How long a session lives without a request (the cookie's own lifetime)."""
+    return timedelta(seconds=current_app.permanent_session_lifetime.total_seconds())
+
+
 def log_in(user: User) -> None:
-    """A fresh session for `user` (no fixation: whatever the cookie held is dropped)."""
+    """A fresh session for `user` (no fixation: whatever the cookie held is dropped). Rows of
+    sessions that ended by themselves (no request for their lifetime) go now."""
     session.clear()
+    db.session.execute(delete(UserSession).where(UserSession.last_seen_at < utcnow() - _lifetime()))
     token = secrets.token_urlsafe(32)
     db.session.add(UserSession(user_id=user.id, token_hash=_hash(token),
                                browser=browser_family(request.user_agent.string or "")))
@@ -63,6 +71,10 @@ def current(user_id: int) -> UserSession | None:
         return None
     row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token),
                                                       UserSession.user_id == user_id))
+    if row is not None and utcnow() - row.last_seen_at > _lifetime():
+        db.session.delete(row)  # unused for its whole lifetime: it has ended
+        db.session.commit()
+        return None
     if row is not None and utcnow() - row.last_seen_at > SEEN_EVERY:
         row.last_seen_at = utcnow()
         db.session.commit()

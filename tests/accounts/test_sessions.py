@@ -129,3 +129,19 @@ def test_a_common_password_is_refused_everywhere(app):
     common = next(word for word in sorted(common_passwords()) if len(word) >= 12)
     with app.app_context(), pytest.raises(services.AccountError, match="most common"):
         services.create_user("c@example.org", "C", "writer", common.upper())
+
+
+def test_a_session_unused_for_its_lifetime_has_ended_and_its_row_goes(app, client, auth, make_user):
+    from datetime import timedelta
+
+    from cms.database import utcnow
+
+    user = make_user("writer")
+    auth.login(user)
+    with app.app_context():
+        row = db.session.scalar(db.select(UserSession))
+        row.last_seen_at = utcnow() - timedelta(hours=12, minutes=1)  # CMS_SESSION_LIFETIME: 12 h
+        db.session.commit()
+    assert not _logged_in(client)
+    with app.app_context():
+        assert db.session.scalars(db.select(UserSession)).all() == []
