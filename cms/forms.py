@@ -7,7 +7,7 @@ from typing import Any
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter
 from wtforms.fields import FileField
 
@@ -39,27 +39,37 @@ def strip_control_characters(value: Any) -> Any:
     return accepted_text(value) if isinstance(value, str) else value
 
 
-def no_file(value: Any) -> Any:
-    """A file sent where text is expected is no text: the field is then empty (and says so
-    if it is required), never a server error."""
-    return "" if isinstance(value, FileStorage) else value
-
-
 class Form(FlaskForm):
-    """A FlaskForm whose text fields drop unaccepted characters before validation, and take
-    no file where text is expected."""
+    """A FlaskForm whose text fields drop unaccepted characters before validation, and that
+    reads files only into its file fields."""
 
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
-            filters = [*unbound_field.kwargs.get("filters", ())]
-            if not issubclass(unbound_field.field_class, FileField):
-                filters.insert(0, no_file)
-            filters.append(strip_control_characters)
+            filters = [*unbound_field.kwargs.get("filters", ()), strip_control_characters]
             return unbound_field.bind(form=form, filters=filters, **options)
 
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            if formdata is not _Auto:
+                return super().wrap_formdata(form, formdata)
             # Our forms are HTML forms: a JSON body is not read as one (Flask-WTF would, and
             # fails with a 500 on JSON that is not an object).
-            if formdata is _Auto and request.is_json and not request.form and not request.files:
+            if request.is_json and not request.form and not request.files:
                 return None
+            if request.files:
+                # A file sent where text is expected is not read (WTForms would fail on it);
+                # validate() then says so on that field.
+                wanted = {field.name for field in form if isinstance(field, FileField)}
+                form.misplaced_files = {field.name for field in form if field.name in request.files
+                                        and field.name not in wanted}
+                files = MultiDict([(name, upload) for name, upload in request.files.items(multi=True)
+                                   if name in wanted])
+                return CombinedMultiDict((files, request.form))
             return super().wrap_formdata(form, formdata)
+
+    misplaced_files: set[str] = set()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for name in self.misplaced_files:
+            self[name].errors = [*self[name].errors, "Type text here: a file cannot be sent in this field."]
+        return valid and not self.misplaced_files

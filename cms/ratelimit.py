@@ -37,6 +37,10 @@ class Counter(Protocol):
         """Count one hit for `key` in the current `window` seconds; return the hits so far."""
         ...
 
+    def hit_many(self, counted: list[tuple[str, int]]) -> list[int]:
+        """`hit` for several (key, window) at once, in one round trip or transaction."""
+        ...
+
     def count(self, key: str, window: int) -> int:
         """The hits for `key` in the current window, without adding one."""
         ...
@@ -63,12 +67,15 @@ class RedisCounter:
         return f"{PREFIX}{window}:{int(time.time() // window)}:{key}"
 
     def hit(self, key: str, window: int) -> int:
-        name = self._name(key, window)
+        return self.hit_many([(key, window)])[0]
+
+    def hit_many(self, counted: list[tuple[str, int]]) -> list[int]:
         pipe = self._redis.pipeline()
-        pipe.incr(name)
-        pipe.expire(name, window + 60)
-        count, _ = pipe.execute()
-        return int(count)
+        for key, window in counted:
+            name = self._name(key, window)
+            pipe.incr(name)
+            pipe.expire(name, window + 60)
+        return [int(count) for count in pipe.execute()[::2]]
 
     def count(self, key: str, window: int) -> int:
         return int(self._redis.get(self._name(key, window)) or 0)
@@ -97,20 +104,25 @@ class DatabaseCounter:
     """
 
     def hit(self, key: str, window: int) -> int:
-        bucket = int(time.time() // window)
-        name = f"{window}:{key}"
+        return self.hit_many([(key, window)])[0]
+
+    def hit_many(self, counted: list[tuple[str, int]]) -> list[int]:
+        """Each an upsert that returns the new count: the count and the read are one step."""
         table = RateCounter.__table__
-        upsert = _insert(table).values(key=name, bucket=bucket, count=1)
+        now = time.time()
+        counts: list[int] = []
         # Its own short transaction: the request's session (and what it holds) is untouched.
         with db.engine.begin() as connection:
-            connection.execute(upsert.on_conflict_do_update(
-                index_elements=["key", "bucket"], set_={"count": table.c.count + 1}))
-            if bucket % 16 == 0:
-                connection.execute(delete(table).where(table.c.bucket < bucket - 1,
-                                                       table.c.key.like(f"{window}:%")))
-            count = connection.scalar(select(table.c.count).where(
-                table.c.key == name, table.c.bucket == bucket))
-        return int(count or 0)
+            for key, window in counted:
+                bucket = int(now // window)
+                upsert = _insert(table).values(key=f"{window}:{key}", bucket=bucket, count=1)
+                counts.append(int(connection.scalar(upsert.on_conflict_do_update(
+                    index_elements=["key", "bucket"], set_={"count": table.c.count + 1},
+                ).returning(table.c.count)) or 0))
+                if bucket % 16 == 0:
+                    connection.execute(delete(table).where(table.c.bucket < bucket - 1,
+                                                           table.c.key.like(f"{window}:%")))
+        return counts
 
     def undo(self, key: str, window: int) -> None:
         table = RateCounter.__table__

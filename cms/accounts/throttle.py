@@ -38,14 +38,14 @@ def _keys(email: str, address: str | None) -> tuple[str, str]:
 def begin(email: str, address: str | None) -> Attempt:
     """Count an attempt to log in; RateLimited (with the seconds to wait) past a limit."""
     pair, client = _keys(email, address)
-    attempt = Attempt()
+    limits = [(key, window, allowed) for key, windows in ((pair, PAIR_LIMITS), (client, CLIENT_LIMITS))
+              for window, allowed in windows]
+    attempt = Attempt([(key, window) for key, window, _allowed in limits])
+    hits = ratelimit.counter().hit_many(attempt.counted)
     wait = 0
-    for key, limits in ((pair, PAIR_LIMITS), (client, CLIENT_LIMITS)):
-        for window, allowed in limits:
-            hits = ratelimit.counter().hit(key, window)
-            attempt.counted.append((key, window))
-            if hits > allowed:
-                wait = max(wait, ratelimit.seconds_left(window))
+    for (_key, window, allowed), count in zip(limits, hits, strict=True):
+        if count > allowed:
+            wait = max(wait, ratelimit.seconds_left(window))
     if wait:
         minutes = -(-wait // 60)
         unit = "minute" if minutes == 1 else "minutes"

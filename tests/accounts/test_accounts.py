@@ -159,7 +159,8 @@ def test_the_wait_grows_with_repeated_failures_of_the_same_client(client, make_u
     assert waits[20] == 86400 - 3600 - 1  # the rest of the day
 
 
-def test_many_accounts_guessed_from_one_client_make_it_wait_for_any(client, make_user):
+def test_many_accounts_guessed_from_one_client_make_it_wait_for_any(client, make_user, monkeypatch):
+    _start_of_an_hour(monkeypatch)
     writer = make_user(Role.WRITER)
     for number in range(30):
         client.post("/login", data={"email": f"guess{number}@example.org", "password": "x" * 12},
@@ -173,11 +174,12 @@ def test_many_accounts_guessed_from_one_client_make_it_wait_for_any(client, make
     assert allowed.status_code == 302
 
 
-def test_a_burst_of_parallel_guesses_cannot_slip_past_the_count(app, make_user):
+def test_a_burst_of_parallel_guesses_cannot_slip_past_the_count(app, make_user, monkeypatch):
     """Counting is one atomic step before the password is checked: of 12 guesses sent at
     once, no more than 5 reach the password check."""
     from concurrent.futures import ThreadPoolExecutor
 
+    _start_of_an_hour(monkeypatch)  # no window may end during the burst
     writer = make_user(Role.WRITER)
 
     def guess(_number: int) -> int:
@@ -210,10 +212,11 @@ def test_moderators_start_at_the_comment_queue_writers_at_the_desk(client, auth,
     assert auth.login(make_user(Role.EDITOR)).headers["Location"] == "/desk/"
 
 
-def test_every_worker_shares_the_login_counters(app, make_user):
+def test_every_worker_shares_the_login_counters(app, make_user, monkeypatch):
     """Two apps on one database stand for two gunicorn workers: failures add up across them."""
     from cms import create_app
 
+    _start_of_an_hour(monkeypatch)
     writer = make_user(Role.WRITER)
     other_worker = create_app({key: app.config[key] for key in (
         "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED",
