@@ -110,7 +110,7 @@ def test_a_host_no_address_can_be_built_from_gets_the_plain_400_even_without_a_b
         environ = EnvironBuilder(path=path).get_environ()
         environ["HTTP_HOST"] = host  # as a server passes it (the test client fails on these too)
         answered: list[str] = []
-        body = b"".join(app(environ, lambda status, headers: answered.append(status)))
+        body = b"".join(app(environ, lambda status, headers, seen=answered: seen.append(status)))
         assert answered == ["400 Bad Request"]
         assert body == b"This site does not answer to that host name.\n"
 
