@@ -76,5 +76,30 @@ def spend(token: FormToken, max_age: int, name: str = "form") -> None:
         raise FormTokenError(f"This {name} was already sent once.")
 
 
+def check(value: str | None, purpose: str, subject: int = 0, *, name: str = "form",
+          max_age: int | None = None, once: bool = False) -> FormToken:
+    """`read_token`, good for `max_age` seconds (WTF_CSRF_TIME_LIMIT, as a session's token,
+    when not given) and, with `once`, spent."""
+    age = int(current_app.config["WTF_CSRF_TIME_LIMIT"]) if max_age is None else max_age
+    token = read_token(value, purpose, subject, max_age=age, name=name)
+    if once:
+        spend(token, age, name=name)
+    return token
+
+
+def refusal(value: str | None, purpose: str, subject: int = 0, *, name: str = "form",
+            then: str = "Please try again.") -> str | None:
+    """Why a form sent without a session is refused before its fields are looked at (the
+    token's fault, then `then`), or None. Off while WTF_CSRF_ENABLED is False, like the
+    session forms' CSRF check."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return None
+    try:
+        check(value, purpose, subject, name=name)
+    except FormTokenError as exc:
+        return f"{exc} {then}"
+    return None
+
+
 def seconds_since_served(token: FormToken) -> int:
     return clock() - token.served_at

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -174,6 +175,20 @@ def client_key(value: str | None, secret: str, today: str | None = None,
 def seconds_left(window: int) -> int:
     """Seconds until the current fixed window ends."""
     return max(int(window - time.time() % window), 1)
+
+
+def hit_limits(limits: Sequence[tuple[str, int, int]], refusal: str) -> None:
+    """Count one hit of each (key, window in seconds, hits allowed) in one step; RateLimited past
+    any of them, its message `refusal` and how long to wait for the last window to end."""
+    hits = counter().hit_many([(key, window) for key, window, _allowed in limits])
+    wait = 0
+    for (_key, window, allowed), count in zip(limits, hits, strict=True):
+        if count > allowed:
+            wait = max(wait, seconds_left(window))
+    if wait:
+        minutes = -(-wait // 60)
+        unit = "minute" if minutes == 1 else "minutes"
+        raise RateLimited(f"{refusal} Try again in {minutes:,} {unit}.", wait)
 
 
 def counter() -> Counter:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import smtplib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +188,38 @@ def make_piece(app: Flask, make_user: Callable[..., User]) -> Callable[..., Piec
             return _detached(piece)
 
     return make
+
+
+class FakeSMTP:
+    """Stands in for smtplib.SMTP: keeps the mails cms.mail.send would have sent."""
+
+    sent: list[EmailMessage] = []
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        self.host, self.port = host, port
+
+    def __enter__(self) -> FakeSMTP:
+        return self
+
+    def __exit__(self, *exc: object) -> bool:
+        return False
+
+    def starttls(self) -> None:
+        pass
+
+    def login(self, user: str, password: str) -> None:
+        pass
+
+    def send_message(self, message: EmailMessage) -> None:
+        FakeSMTP.sent.append(message)
+
+
+@pytest.fixture
+def outbox(monkeypatch: pytest.MonkeyPatch) -> list[EmailMessage]:
+    """The mails sent during the test, in order (no mail server is reached)."""
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setattr(FakeSMTP, "sent", [])
+    return FakeSMTP.sent
 
 
 class Auth:

@@ -102,15 +102,8 @@ def count_request(email: str, address: str | None) -> bool:
     looked up, so known and unknown addresses count alike."""
     secret = current_app.config["SECRET_KEY"]
     client = ratelimit.client_key(address, secret, purpose="reset-client")
-    wait = 0
-    for window, allowed in CLIENT_LIMITS:
-        if ratelimit.counter().hit(client, window) > allowed:
-            wait = max(wait, ratelimit.seconds_left(window))
-    if wait:
-        minutes = -(-wait // 60)
-        unit = "minute" if minutes == 1 else "minutes"
-        raise ratelimit.RateLimited(
-            f"Too many requests for a password link from here. Try again in {minutes:,} {unit}.", wait)
+    ratelimit.hit_limits([(client, window, allowed) for window, allowed in CLIENT_LIMITS],
+                         "Too many requests for a password link from here.")
     window, allowed = ADDRESS_LIMIT
     target = ratelimit.client_key(normalize_email(email), secret, purpose="reset-address")
     return ratelimit.counter().hit(target, window) <= allowed

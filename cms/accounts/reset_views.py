@@ -9,7 +9,7 @@ every session of the account (services.set_password), and the link with it.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
@@ -29,18 +29,6 @@ SENT = ("If an account uses that address, a link to set a new password is on its
 EXPIRED = "This link has expired or was already used. Ask for a new one here."
 
 
-def _form_token_error(value: str | None, purpose: str, subject: int = 0) -> str | None:
-    """Why a sent form is refused before its fields are looked at, if it is."""
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return None
-    try:
-        formtokens.read_token(value, purpose, subject, name="form",
-                              max_age=int(current_app.config["WTF_CSRF_TIME_LIMIT"]))
-    except formtokens.FormTokenError as exc:
-        return f"{exc} Please try again."
-    return None
-
-
 def _ask_page(form: ResetRequestForm, notice: str | None = None, error: str | None = None,
               status: int = 200) -> tuple[str, int]:
     form.form_token.data = formtokens.make_token(REQUEST_FORM)
@@ -48,10 +36,10 @@ def _ask_page(form: ResetRequestForm, notice: str | None = None, error: str | No
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@csrf.exempt  # checked by _form_token_error: the form's own signed token, not a session's
+@csrf.exempt  # checked by formtokens.refusal: the form's own signed token, not a session's
 def ask() -> tuple[str, int]:
     form = ResetRequestForm()
-    if request.method == "POST" and (refused := _form_token_error(form.form_token.data, REQUEST_FORM)):
+    if request.method == "POST" and (refused := formtokens.refusal(form.form_token.data, REQUEST_FORM)):
         return _ask_page(form, error=refused, status=400)
     if form.validate_on_submit():
         email = form.email.data or ""
@@ -73,14 +61,14 @@ def _password_page(form: NewPasswordForm, user: User, error: str | None = None,
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-@csrf.exempt  # checked by _form_token_error, for this user
+@csrf.exempt  # checked by formtokens.refusal, for this user
 def new_password(token: str) -> Response | tuple[str, int]:
     user = reset.user_for_reset_token(token)
     if user is None:
         return _ask_page(ResetRequestForm(formdata=None), error=EXPIRED, status=400)
     form = NewPasswordForm()
     if request.method == "POST" and (
-            refused := _form_token_error(form.form_token.data, PASSWORD_FORM, user.id)):
+            refused := formtokens.refusal(form.form_token.data, PASSWORD_FORM, user.id)):
         return _password_page(form, user, refused, 400)
     if form.validate_on_submit():
         if form.password.data != form.repeat.data:

@@ -40,18 +40,8 @@ def begin(email: str, address: str | None) -> Attempt:
     pair, client = _keys(email, address)
     limits = [(key, window, allowed) for key, windows in ((pair, PAIR_LIMITS), (client, CLIENT_LIMITS))
               for window, allowed in windows]
-    attempt = Attempt([(key, window) for key, window, _allowed in limits])
-    hits = ratelimit.counter().hit_many(attempt.counted)
-    wait = 0
-    for (_key, window, allowed), count in zip(limits, hits, strict=True):
-        if count > allowed:
-            wait = max(wait, ratelimit.seconds_left(window))
-    if wait:
-        minutes = -(-wait // 60)
-        unit = "minute" if minutes == 1 else "minutes"
-        raise ratelimit.RateLimited(
-            f"Too many failed attempts to log in. Try again in {minutes:,} {unit}.", wait)
-    return attempt
+    ratelimit.hit_limits(limits, "Too many failed attempts to log in.")
+    return Attempt([(key, window) for key, window, _allowed in limits])
 
 
 def succeeded(attempt: Attempt) -> None:

@@ -244,9 +244,8 @@ def login_code() -> Response | tuple[str, int]:
     form = LoginCodeForm()
     user_id = small_int(form.account.data)
     try:
-        token = formtokens.read_token(form.form_token.data, LOGIN_CODE_FORM, user_id or 0,
-                                      max_age=LOGIN_CODE_MAX_AGE, name="sign-in form")
-        formtokens.spend(token, LOGIN_CODE_MAX_AGE, name="sign-in form")
+        token = formtokens.check(form.form_token.data, LOGIN_CODE_FORM, user_id or 0, name="sign-in form",
+                                 max_age=LOGIN_CODE_MAX_AGE, once=True)
     except formtokens.FormTokenError as exc:
         return _login_step(None, f"{exc} Please log in again.", 400)
     user = db.session.get(User, user_id)

@@ -61,18 +61,6 @@ def _home_for(user: User) -> str:
 LOGIN_FORM = "login"
 
 
-def _login_form_error(form: LoginForm) -> str | None:
-    """Why a sent login form is refused before its fields are looked at, if it is."""
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return None
-    try:
-        formtokens.read_token(form.form_token.data, LOGIN_FORM, name="login form",
-                              max_age=int(current_app.config["WTF_CSRF_TIME_LIMIT"]))
-    except formtokens.FormTokenError as exc:
-        return f"{exc} Please log in again."
-    return None
-
-
 def _login_page(form: LoginForm, error: str | None = None, status: int = 200) -> tuple[str, int]:
     form.form_token.data = formtokens.make_token(LOGIN_FORM)
     notice = {"logout": "You are logged out.", "reset": "Your password is set: log in with it."}.get(
@@ -83,12 +71,13 @@ def _login_page(form: LoginForm, error: str | None = None, status: int = 200) ->
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@csrf.exempt  # checked by _login_form_error: the form's own signed token, not a session's
+@csrf.exempt  # checked by formtokens.refusal: the form's own signed token, not a session's
 def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(_home_for(current_user))
     form = LoginForm()
-    if request.method == "POST" and (refused := _login_form_error(form)):
+    if request.method == "POST" and (refused := formtokens.refusal(
+            form.form_token.data, LOGIN_FORM, name="login form", then="Please log in again.")):
         return _login_page(form, refused, 400)
     error = None
     if form.validate_on_submit():

@@ -4,7 +4,6 @@ address, a throttle per client, every session ended; the CLI's set-password and 
 from __future__ import annotations
 
 import re
-import smtplib
 import time
 
 import pytest
@@ -18,37 +17,6 @@ from tests.conftest import PASSWORD, Auth, form_token
 
 NEW_PASSWORD = "a fresh passphrase of mine"
 BASE = "https://news.example.org"
-
-
-class FakeSMTP:
-    """Stands in for smtplib.SMTP: the mails cms.mail.send would have sent."""
-
-    sent: list = []
-
-    def __init__(self, host, port, timeout):
-        self.host = host
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self):
-        pass
-
-    def login(self, user, password):
-        pass
-
-    def send_message(self, message):
-        FakeSMTP.sent.append(message)
-
-
-@pytest.fixture
-def outbox(monkeypatch) -> list:
-    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
-    FakeSMTP.sent = []
-    return FakeSMTP.sent
 
 
 def _link_in(message) -> str:

@@ -5,7 +5,6 @@ copied cookie."""
 from __future__ import annotations
 
 import re
-import smtplib
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,15 +13,8 @@ from cms.accounts import services
 from cms.accounts.admin import HAND_OVER, NOT_YOURSELF_DISABLE, NOT_YOURSELF_ROLE
 from cms.accounts.models import Role, User
 from cms.extensions import db
-from tests.accounts.test_reset import BASE, NEW_PASSWORD, FakeSMTP, _choose, _link_in, _path
+from tests.accounts.test_reset import BASE, NEW_PASSWORD, _choose, _link_in, _path
 from tests.conftest import PASSWORD, Auth, csrf_token
-
-
-@pytest.fixture
-def outbox(monkeypatch) -> list:
-    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
-    FakeSMTP.sent = []
-    return FakeSMTP.sent
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 
 import pytest
 
@@ -50,40 +49,16 @@ def test_the_scan_finds_an_address_where_one_is_stored(app, make_piece, send_com
         db.session.commit()
 
 
-class FakeSMTP:
-    sent: list = []
-
-    def __init__(self, host, port, timeout):
-        self.host, self.port = host, port
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self):
-        pass
-
-    def login(self, user, password):
-        pass
-
-    def send_message(self, message):
-        FakeSMTP.sent.append(message)
-
-
 @pytest.mark.config(CMS_MAIL_SERVER="mail.example.org", CMS_MAIL_SENDER="cms@example.org")
 def test_moderators_are_mailed_when_a_new_comment_waits(
-    app, make_user, make_piece, send_comment, monkeypatch
+    app, make_user, make_piece, send_comment, outbox
 ):
-    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
-    FakeSMTP.sent = []
     make_user("moderator", email="mod@example.org")
     make_user("writer", email="writer@example.org")
     piece = make_piece("Mailed")
     send_comment(piece, "Worth a look")
     send_comment(piece, "Spam", website="x")  # spam waits for nobody
-    [message] = FakeSMTP.sent
+    [message] = outbox
     assert "mod@example.org" in message["To"] and "writer@example.org" not in message["To"]
     assert message["From"] == "cms@example.org"
     assert "A new comment on “Mailed” waits for moderation." in message.get_content()
@@ -101,10 +76,8 @@ def test_a_mail_failure_is_logged_and_never_loses_the_comment(
     assert any("could not e-mail moderators" in r.getMessage() for r in caplog.records)
 
 
-def test_mail_is_off_by_default(app, make_user, make_piece, send_comment, monkeypatch):
-    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
-    FakeSMTP.sent = []
+def test_mail_is_off_by_default(app, make_user, make_piece, send_comment, outbox):
     make_user("moderator")
     send_comment(make_piece("Quiet mail"), "No mail")
-    assert FakeSMTP.sent == [] and app.config["CMS_MAIL_SERVER"] is None
+    assert outbox == [] and app.config["CMS_MAIL_SERVER"] is None
     assert mail is not None

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -36,7 +36,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from PIL import Image as PILImage
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 from werkzeug.routing.converters import NumberConverter, PathConverter, UnicodeConverter
 from werkzeug.test import EnvironBuilder, TestResponse, run_wsgi_app
 from werkzeug.wrappers import Request
@@ -53,6 +53,7 @@ from cms.articles.images import store_image
 from cms.articles.models import Piece
 from cms.campaigns import services as campaigns
 from cms.comments import services as comments
+from cms.config import normalize_database_url
 from cms.database import utcnow
 from cms.extensions import db
 from cms.interviews import services as interviews
@@ -340,6 +341,76 @@ def _close_connections(app: Flask) -> None:
         db.engine.dispose()
 
 
+class SavedRows(Protocol):
+    """The world's database as it was made: what tells that a request wrote, and the undo."""
+
+    def state(self) -> Any:
+        """A value that changes whenever anything is written to the database."""
+        ...
+
+    def put_back(self) -> None:
+        """Every row (and id sequence) as the world was made."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SqliteRows:
+    """The world's file, copied back over the test's; SQLite's data_version moves when another
+    connection commits."""
+
+    def __init__(self, world_file: str, test_file: str) -> None:
+        self.world_file, self.test_file = world_file, test_file
+        self.watch = sqlite3.connect(test_file)
+
+    def state(self) -> int:
+        return int(self.watch.execute("PRAGMA data_version").fetchone()[0])
+
+    def put_back(self) -> None:
+        _copy_database(self.world_file, self.test_file)
+
+    def close(self) -> None:
+        self.watch.close()
+
+
+class PostgresRows:
+    """The world's rows kept in a schema of their own and put back in one transaction (a TRUNCATE,
+    an INSERT a table, the sequences set): far cheaper than making the world again. The next
+    transaction id moves whenever any transaction writes, so it tells when a request did."""
+
+    SCHEMA = "every_route_world"
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(normalize_database_url(url))
+        tables = [table.name for table in db.metadata.sorted_tables]
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self.SCHEMA} CASCADE")
+            conn.exec_driver_sql(f"CREATE SCHEMA {self.SCHEMA}")
+            for name in tables:
+                conn.exec_driver_sql(f"CREATE TABLE {self.SCHEMA}.{name} AS TABLE public.{name}")
+            sequences = conn.exec_driver_sql(
+                "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value"
+                " FROM pg_sequences WHERE schemaname = 'public'").all()
+        setvals = [f"SELECT setval('{name}', {value or 1}, {'true' if value else 'false'})"
+                   for name, value in sequences]
+        self.sql = ";\n".join([f"TRUNCATE {', '.join(tables)}",
+                               *[f"INSERT INTO {name} SELECT * FROM {self.SCHEMA}.{name}" for name in tables],
+                               *setvals])
+
+    def state(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.exec_driver_sql("SELECT pg_snapshot_xmax(pg_current_snapshot())").scalar_one())
+
+    def put_back(self) -> None:
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(self.sql)  # one round trip
+
+    def close(self) -> None:
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self.SCHEMA} CASCADE")
+        self.engine.dispose()
+
+
 @dataclass(repr=False)
 class World:
     app: Flask
@@ -347,8 +418,7 @@ class World:
     base_url: str
     cookies: dict[str, str] = field(default_factory=dict)
     feeds: list[str] = field(default_factory=list)
-    snapshot: str | None = None
-    watch: sqlite3.Connection | None = None
+    saved: SavedRows | None = None
     strategies: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -398,11 +468,10 @@ class World:
             assert cookie is not None
             self.cookies[role] = cookie.value
 
-    def database_state(self) -> int | None:
-        """Changes when another connection commits anything (SQLite's data_version)."""
-        if self.watch is None:
-            return None
-        return int(self.watch.execute("PRAGMA data_version").fetchone()[0])
+    def database_state(self) -> Any:
+        """Changes when anything is written to the database."""
+        assert self.saved is not None
+        return self.saved.state()
 
     def find_feeds(self) -> None:
         """The Atom feeds of the site (every .atom route, its slot filled with each real slug)."""
@@ -412,22 +481,12 @@ class World:
         self.feeds = [path for path in paths if client.get(path, base_url=self.base_url).status_code == 200]
         assert self.feeds, "no feed found"
 
-    def save(self, folder: Path) -> None:
-        if BACKEND == "sqlite":
-            _close_connections(self.app)
-            self.snapshot = str(folder / "world-snapshot.sqlite3")
-            _copy_database(_database_file(self.app), self.snapshot)
-            self.watch = sqlite3.connect(_database_file(self.app))
-
     def restore(self, public_pages_changed: bool) -> None:
-        """The database as the world was made (a POST may have deleted or changed anything)."""
+        """The database as the world was made (a POST may have deleted or changed anything); the
+        logins stay valid (their session rows come back too)."""
+        assert self.saved is not None
         _close_connections(self.app)
-        if self.snapshot is not None:
-            _copy_database(self.snapshot, _database_file(self.app))
-        else:  # PostgreSQL: the same rows again, with the same ids (RESTART IDENTITY), new logins
-            _truncate_all(self.app)
-            _build_content(self.app)
-            self.log_everyone_in()
+        self.saved.put_back()
         if public_pages_changed:
             with self.app.app_context():
                 pagecache.bump_generation()
@@ -435,50 +494,54 @@ class World:
 
 @dataclass
 class Template:
-    database: str
     instance: Path
     ids: dict[str, Any]
     cookies: dict[str, str]
     feeds: list[str]
+    database: str  # SQLite: the world's file; PostgreSQL: the test database, the rows in `rows`
+    rows: PostgresRows | None = None
 
 
 @pytest.fixture(scope="module")
-def world_template(tmp_path_factory: pytest.TempPathFactory,
-                   migrated_database: str) -> Iterator[Template | None]:
-    """The world, made once per module on SQLite (its database, uploads and search index) and
-    copied into each test's fresh app; the logins stay valid (same secret key, same session rows)."""
-    if BACKEND != "sqlite":
-        yield None
-        return
+def world_template(tmp_path_factory: pytest.TempPathFactory, migrated_database: str) -> Iterator[Template]:
+    """The world, made once per module (its rows, uploads and search index) and put into each
+    test's fresh app; the logins stay valid (same secret key, same session rows)."""
     folder = tmp_path_factory.mktemp("world")
-    shutil.copyfile(migrated_database.removeprefix("sqlite:///"), folder / "world.sqlite3")
-    app = create_app(base_config(folder / "instance", f"sqlite:///{folder / 'world.sqlite3'}"))
+    if BACKEND == "postgres":
+        url = migrated_database
+    else:
+        shutil.copyfile(migrated_database.removeprefix("sqlite:///"), folder / "world.sqlite3")
+        url = f"sqlite:///{folder / 'world.sqlite3'}"
+    app = create_app(base_config(folder / "instance", url))
+    if BACKEND == "postgres":
+        _truncate_all(app)  # ids from 1, as on a fresh database
     made = World(app, _build_content(app), "http://localhost")
     made.log_everyone_in()
     made.find_feeds()
     _close_connections(app)
-    yield Template(_database_file(app), folder / "instance", made.ids, made.cookies, made.feeds)
+    rows = PostgresRows(url) if BACKEND == "postgres" else None
+    yield Template(folder / "instance", made.ids, made.cookies, made.feeds, _database_file(app), rows)
+    if rows is not None:
+        rows.close()
 
 
 @pytest.fixture
-def world(app: Flask, world_template: Template | None, tmp_path: Path) -> Iterator[World]:
+def world(app: Flask, world_template: Template) -> Iterator[World]:
     base_url = app.config.get("CMS_BASE_URL") or "http://localhost"
-    if world_template is None:
-        made = World(app, _build_content(app), base_url)
-        made.log_everyone_in()
-        made.find_feeds()
+    saved: SavedRows
+    if world_template.rows is not None:
+        saved = world_template.rows
     else:
-        _close_connections(app)
-        _copy_database(world_template.database, _database_file(app))
-        shutil.copytree(world_template.instance, app.instance_path, dirs_exist_ok=True)
-        made = World(app, dict(world_template.ids), base_url, dict(world_template.cookies),
-                     list(world_template.feeds))
-        with app.app_context():
-            pagecache.bump_generation()
-    made.save(tmp_path)
+        saved = SqliteRows(world_template.database, _database_file(app))
+    made = World(app, dict(world_template.ids), base_url, dict(world_template.cookies),
+                 list(world_template.feeds), saved)
+    made.restore(public_pages_changed=False)
+    shutil.copytree(world_template.instance, app.instance_path, dirs_exist_ok=True)
+    with app.app_context():
+        pagecache.bump_generation()
     yield made
-    if made.watch is not None:
-        made.watch.close()
+    if isinstance(saved, SqliteRows):
+        saved.close()
 
 
 # --- Requests, drawn -----------------------------------------------------------------------------
@@ -691,7 +754,7 @@ def exercise(world: World, call: Call) -> TestResponse:
             feeds_stay_well_formed(world, call)
         return response
     finally:
-        if changed or (written is None and call.method == "POST") or world.database_state() != written:
+        if changed or world.database_state() != written:
             world.restore(changed or world.generation() != before)
 
 
