@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import corpus  # noqa: E402
+import worst_case  # noqa: E402
 from make_archive import make_app  # noqa: E402
 
 CEILING_DIR = ROOT / "static" / "_bench"
@@ -172,6 +173,7 @@ def main() -> None:
     rows.append({"page": "search (200 queries)", "path": "/search", "queries": count, "bytes": size})
 
     engine_qps, engine_p95, reindex_rate = search_engine_alone(app, queries)
+    worst_name, worst_seconds = worst_case.worst_case()
 
     CEILING_DIR.mkdir(exist_ok=True)
     ceiling_file = CEILING_DIR / "article.html"
@@ -207,6 +209,8 @@ def main() -> None:
         shutil.rmtree(CEILING_DIR, ignore_errors=True)
 
     report = render(rows, ceiling, engine_qps, engine_p95, reindex_rate, peak, args)
+    report += (f"Worst-case body ({worst_case.SIZE // 1000} KB) renders in {worst_seconds:.2f} s "
+               f"({worst_name}; every pattern: bench/worst_case.py).\n")
     print(report)
     results = HERE / "results"
     results.mkdir(exist_ok=True)

@@ -23,6 +23,7 @@ from cms import (
 from cms.accounts import account, admin, reset_views, twofactor_views
 from cms.accounts import cli as accounts_cli
 from cms.accounts import views as accounts_views
+from cms.articles import cli as pieces_cli
 from cms.articles import desk
 from cms.articles import views as articles_views
 from cms.campaigns import views as campaigns_views
@@ -98,5 +99,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(accounts_cli.users)
     app.cli.add_command(demo_command)
     app.cli.add_command(interviews_cli.interviews)
+    app.cli.add_command(pieces_cli.pieces)
     app.cli.add_command(search_cli.search)
     return app

@@ -1,24 +1,26 @@
 """The only place user text becomes HTML.
 
-Writers' Markdown and commenters' plain text each have one renderer and one
-allow-list here; bleach is imported nowhere else, so replacing it is a one-file
-change.
+Writers' Markdown and commenters' plain text each have one renderer and one allow-list
+here; the sanitizer (nh3) is imported nowhere else, so replacing it is a one-file change.
+
+Every step runs in time linear in its input, so no body can keep a worker busy: cmark-gfm
+(GitHub's C implementation of CommonMark, tested against pathological inputs) parses, nh3
+(ammonia, in Rust) sanitizes, and the passes between them are regular expressions over the
+parser's own, well-formed output that cannot backtrack. docs/decisions/0007 says why these
+and not Python-Markdown or markdown-it-py.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
-from functools import partial
 from html import escape, unescape
+from itertools import accumulate
+from operator import sub
 from urllib.parse import urlsplit
-from xml.etree.ElementTree import Element
 
-import bleach
-import markdown
-from bleach.linkifier import LinkifyFilter
-from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+import cmarkgfm
+import nh3
+from cmarkgfm.cmark import Options
 from markupsafe import Markup
 
 # --- Writers: Markdown with footnotes, tables and headings ------------------------------
@@ -29,14 +31,14 @@ ARTICLE_TAGS = frozenset({
     "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
 })
 ARTICLE_PROTOCOLS = frozenset({"http", "https", "mailto"})
-
+FOOTNOTE_LABEL_MAX = 999  # characters, as cmark-gfm allows in any link label
 
 # Browsers drop tab, LF and CR from URLs and read "\\" as "/": "/\t/evil.example" is "//evil.example".
 _URL_IGNORED = str.maketrans("", "", "\t\n\r")
 
 
 def _as_browser_reads(value: str) -> str:
-    """The URL a browser would follow: entities decoded (bleach keeps them), then cleaned."""
+    """The URL a browser would follow: entities decoded, then cleaned as a browser does."""
     return unescape(value).translate(_URL_IGNORED).replace("\\", "/").strip()
 
 
@@ -46,81 +48,239 @@ def _same_host_path(value: str) -> bool:
     return url.startswith("/") and not url.startswith("//") and not urlsplit(url).netloc
 
 
-def _article_attribute(tag: str, name: str, value: str) -> bool:
-    if name == "title" or (name == "id" and tag in {"li", "sup"}):
-        return True
-    if tag == "a" and name in {"href", "class", "rel"}:
-        return True
+def _is_external(href: str) -> bool:
+    """A link that leaves the site (mailto: excepted), however its host is spelled."""
+    url = _as_browser_reads(href)
+    parts = urlsplit(url)
+    return bool(parts.netloc or url.startswith("//") or (
+        parts.scheme and parts.scheme != "mailto" and not url.startswith(f"{parts.scheme}://")))
+
+
+_ARTICLE_ATTRIBUTES = {
+    "*": {"title"},
+    "a": {"href"},
+    "img": {"alt", "src", "width", "height"},
+    "li": {"id"},
+    "sup": {"id"},
+    "ol": {"start"},
+}
+_ARTICLE_ATTRIBUTE_VALUES = {
+    "a": {"class": {"footnote-ref", "footnote-backref"}},  # the footnote links' own only
+    "td": {"align": {"left", "right", "center"}},
+    "th": {"align": {"left", "right", "center"}},
+}
+
+_article_cleaner = nh3.Cleaner(
+    tags=set(ARTICLE_TAGS),
+    clean_content_tags={"script", "style"},
+    attributes=_ARTICLE_ATTRIBUTES,
+    tag_attribute_values=_ARTICLE_ATTRIBUTE_VALUES,
+    strip_comments=True,
+    link_rel=None,
+    url_schemes=set(ARTICLE_PROTOCOLS),
+)
+
+# A start tag of a link or an image as nh3 writes it: double-quoted values in which '"',
+# '<' and '>' are escaped, so no character class below can run past the tag.
+_LINK_OR_IMAGE = re.compile(r'<(a|img)((?: [a-z-]+="[^"]*")*)>')
+_URL = re.compile(r' (href|src)="([^"]*)"')
+# A fragment, or a path on this host spelled plainly (no entity, backslash or space).
+_PLAINLY_HERE = re.compile(r"(?:#|/(?![/\\]))[^&\\\s]*\Z")
+
+
+def _check_link_or_image(match: re.Match[str]) -> str:
+    """Links to other hosts open without telling them where the reader came from; images
+    load from this site only (an image of another host keeps its alt text, not its src)."""
+    tag, attributes = match.group(1), match.group(2)
+    url = _URL.search(attributes)
+    if url is None or _PLAINLY_HERE.match(url.group(2)):
+        return match.group(0)
     if tag == "img":
-        return name in {"alt", "width", "height"} or (name == "src" and _same_host_path(value))
-    if tag == "div" and name == "class":
-        return value == "footnote"
-    if tag in {"td", "th"} and name == "style":
-        return False
-    if tag in {"td", "th"} and name == "align":
-        return value in {"left", "right", "center"}
-    return tag == "ol" and name == "start"
+        if _same_host_path(url.group(2)):
+            return match.group(0)
+        return f"<img{attributes[:url.start()]}{attributes[url.end():]}>"
+    if _is_external(url.group(2)):
+        return f'<a{attributes} rel="noopener noreferrer">'
+    return match.group(0)
 
 
-def _external_link_rel(attrs: dict, new: bool = False) -> dict | None:
-    """Links to other hosts open without telling them where the reader came from."""
-    href = _as_browser_reads(attrs.get((None, "href"), ""))
-    parts = urlsplit(href)
-    if parts.netloc or href.startswith("//") or (parts.scheme and parts.scheme != "mailto"
-                                                  and not href.startswith(f"{parts.scheme}://")):
-        attrs[(None, "rel")] = "noopener noreferrer"
-    else:
-        attrs.pop((None, "rel"), None)
-    return attrs
+def _sanitize(html: str) -> str:
+    return _LINK_OR_IMAGE.sub(_check_link_or_image, _article_cleaner.clean(_bounded_nesting(html)))
 
 
-class _DemoteHeadings(Treeprocessor):
-    """The page title is the only h1: a body's highest heading becomes h2, the rest follow.
+NESTING_MAX = 100  # elements inside elements; no real text nests this deep
+# Elements that a start tag of their own kind closes, so they never nest by themselves.
+_SELF_CLOSING = frozenset({
+    "area", "base", "br", "col", "dd", "dt", "embed", "hr", "img", "input", "li", "link",
+    "meta", "option", "p", "source", "td", "th", "tr", "track", "wbr",
+})
+_ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*?(/?)>")
+
+
+def _bounded_nesting(html: str) -> str:
+    """Start tags deeper than NESTING_MAX dropped (with their end tags), text kept.
+
+    An HTML parser checks the elements open around each new one, so 50,000 nested
+    blockquotes or unclosed <div>s cost it time in the square of their number; no real text
+    nests a hundred deep.
+    """
+    tags = _ANY_TAG.findall(html)
+    if len(tags) <= NESTING_MAX or _deepest(tags) <= NESTING_MAX:
+        return html
+    depth = 0
+    dropped: dict[str, int] = {}
+
+    def visit(match: re.Match[str]) -> str:
+        nonlocal depth
+        closing, name, empty = match.group(1), match.group(2).lower(), match.group(3)
+        if empty or name in _SELF_CLOSING:
+            return match.group(0)
+        if closing:
+            if dropped.get(name):
+                dropped[name] -= 1
+                return ""
+            depth = max(depth - 1, 0)
+            return match.group(0)
+        if depth >= NESTING_MAX:
+            dropped[name] = dropped.get(name, 0) + 1
+            return ""
+        depth += 1
+        return match.group(0)
+
+    return _ANY_TAG.sub(visit, html)
+
+
+def _deepest(tags: list[tuple[str, str, str]]) -> int:
+    """How deep the deepest tag lies; a stray end tag closes nothing (depth stays >= 0)."""
+    steps = [0 if empty or name.lower() in _SELF_CLOSING else -1 if closing else 1
+             for closing, name, empty in tags]
+    totals = list(accumulate(steps))
+    # Depth is the running total minus its lowest point below zero so far.
+    return max(max(totals), max(map(sub, totals, accumulate(totals, min))))
+
+
+# --- The Markdown parser: cmark-gfm, then our footnotes and headings --------------------
+
+# Raw HTML passes the parser (nh3 decides what survives); GFM footnotes, tables, autolinks.
+_CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES
+_CMARK_EXTENSIONS = ["table", "autolink"]
+
+# A label as cmark-gfm writes it in a link (percent-encoded): our ids and back links are
+# built from it after sanitizing, so it can hold no quote, angle bracket or ampersand.
+_LABEL = r"[A-Za-z0-9%._:~+!*(),@?=;/$-]+"
+# What cmark-gfm writes for footnotes, rewritten into our markup (the ids readers' links
+# already use: #fn:label, #fnref:label, #fnref2:label ...).
+_NOTES_START = '<section class="footnotes" data-footnotes>\n<ol>\n'
+_NOTES_END = "</ol>\n</section>\n"
+_CMARK_REF = re.compile(
+    rf'<sup class="footnote-ref"><a href="#fn-({_LABEL})" id="fnref-[^"]*" data-footnote-ref>\d+</a></sup>')
+_CMARK_BACKREF = re.compile(r' ?<a href="#fnref-[^"]*" class="footnote-backref"[^>]*>'
+                            r'\u21a9(?:<sup class="footnote-ref">\d+</sup>)?</a>')
+_CMARK_NOTE = re.compile(rf'^<li id="fn-({_LABEL})">\n', re.MULTILINE)
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+# A footnote reference in Markdown source, to know which notes a part needs.
+# No "[" inside: each try stops at the next one, so the tries never overlap (linear).
+_SOURCE_REF = re.compile(rf"\[\^([^\s\[\]]{{1,{FOOTNOTE_LABEL_MAX}}})\]")
+
+
+def _cmark(source: str) -> tuple[str, str]:
+    """cmark-gfm's HTML of a Markdown text, and of its footnotes section ("" without)."""
+    html = cmarkgfm.markdown_to_html_with_extensions(
+        source, options=_CMARK_OPTIONS, extensions=_CMARK_EXTENSIONS)
+    body, found, notes = html.rpartition(_NOTES_START)
+    if not found:
+        return html, ""
+    return body, notes.removesuffix(_NOTES_END)
+
+
+def _cmark_notes(section: str) -> dict[str, str]:
+    """Each note of a cmark-gfm footnotes section by its label, without cmark's back links."""
+    marks = list(_CMARK_NOTE.finditer(section))
+    notes = {}
+    ends = [mark.start() for mark in marks[1:]] + [len(section)] if marks else []
+    for mark, end in zip(marks, ends, strict=True):
+        text = section[mark.end():end]
+        notes[mark.group(1)] = _CMARK_BACKREF.sub("", text.removesuffix("</li>\n")).strip()
+    return notes
+
+
+class _Document:
+    """Parts of one text that share their footnotes and headings: an article's body, or an
+    interview's introduction and turns (each part parsed alone, so an unclosed block stays
+    in its part). Footnotes are numbered in the order readers meet them."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.numbers: dict[str, int] = {}  # label (as cmark escapes it) -> number
+        self.references: dict[str, int] = {}  # label -> references so far
+        self.notes: dict[str, str] = {}  # label -> HTML of the note
+
+    def add(self, html: str) -> None:
+        self.parts.append(_CMARK_REF.sub(self._reference, html))
+
+    def _reference(self, match: re.Match[str]) -> str:
+        label = match.group(1)
+        number = self.numbers.setdefault(label, len(self.numbers) + 1)
+        seen = self.references.get(label, 0)
+        self.references[label] = seen + 1
+        ref_id = "fnref" if seen == 0 else f"fnref{seen + 1}"
+        return (f'<sup id="{ref_id}:{label}"><a class="footnote-ref" href="#fn:{label}">'
+                f"{number}</a></sup>")
+
+    def _reference_in_note(self, match: re.Match[str]) -> str:
+        """A note that refers to another: a plain link (no back link leads to it)."""
+        label = match.group(1)
+        number = self.numbers.get(label, "")
+        return f'<sup><a class="footnote-ref" href="#fn:{label}">{number or "*"}</a></sup>'
+
+    def html(self) -> tuple[list[str], str]:
+        """The sanitized HTML of each part, and of the notes ("" without notes)."""
+        levels = [int(level) for part in self.parts for _, level in _HEADING.findall(part)]
+        shift = 2 - min(levels, default=2)
+        parts = [_sanitize(_demote(part, shift)).strip() for part in self.parts]
+        return parts, self._notes_html(shift)
+
+    def _notes_html(self, shift: int) -> str:
+        order = [label for label in self.numbers if label in self.notes]
+        order += [label for label in self.notes if label not in self.numbers]
+        if not order:
+            return ""
+        items = []
+        for label in order:
+            text = _sanitize(_CMARK_REF.sub(self._reference_in_note, _demote(self.notes[label], shift)))
+            backrefs = "".join(
+                f'<a class="footnote-backref" href="#{"fnref" if n == 0 else f"fnref{n + 1}"}:'
+                f'{label}" title="Back to the text">&#8617;</a>'
+                for n in range(self.references.get(label, 0)))
+            if backrefs and text.endswith("</p>"):
+                text = text.removesuffix("</p>") + "&#160;" + backrefs + "</p>"
+            elif backrefs:
+                text += f"\n<p>{backrefs}</p>"
+            items.append(f'<li id="fn:{label}">\n{text}\n</li>')
+        # The frame and the back links are ours, added after sanitizing the notes (so a
+        # writer's <div class="footnote"> is only a div).
+        return '<div class="footnote">\n<hr>\n<ol>\n' + "\n".join(items) + "\n</ol>\n</div>"
+
+
+def _demote(html: str, shift: int) -> str:
+    """The page title is the only h1: a text's highest heading becomes h2, the rest follow.
 
     Whether a writer starts at # or at ##, headings then go h1 (title), h2, h3... with no
     level skipped, as screen-reader users navigate by them.
     """
-
-    def run(self, root: Element) -> None:
-        headings = [e for e in root.iter() if len(e.tag) == 2 and e.tag[0] == "h" and e.tag[1] in "123456"]
-        if not headings:
-            return
-        shift = 2 - min(int(e.tag[1]) for e in headings)
-        for element in headings:
-            element.tag = f"h{min(int(element.tag[1]) + shift, 6)}"
-
-
-class _DemoteHeadingsExtension(Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown API)
-        md.treeprocessors.register(_DemoteHeadings(md), "demote_headings", 5)
-
-
-_article_cleaner = bleach.Cleaner(
-    tags=ARTICLE_TAGS,
-    attributes=_article_attribute,
-    protocols=ARTICLE_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[
-        partial(
-            LinkifyFilter,
-            callbacks=[_external_link_rel],
-            skip_tags={"pre", "code"},
-            parse_email=False,
-        )
-    ],
-)
+    if not shift:
+        return html
+    return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}>", html)
 
 
 def markdown_to_html(source: str) -> str:
     """Render a writer's Markdown (footnotes, tables, headings) to sanitized HTML."""
-    configs = {"footnotes": {"BACKLINK_TITLE": "Back to the text"}}
-    renderer = markdown.Markdown(
-        extensions=["footnotes", "tables", "sane_lists", _DemoteHeadingsExtension()],
-        extension_configs=configs,
-        output_format="html",
-    )
-    return _article_cleaner.clean(renderer.convert(normalize_newlines(source)))
+    document = _Document()
+    body, section = _cmark(normalize_newlines(source))
+    document.add(body)
+    document.notes = _cmark_notes(section)
+    (html,), notes = document.html()
+    return f"{html}\n{notes}" if notes else html
 
 
 # Footnote markers and the links back from a note: numbers and arrows, not words.
@@ -138,7 +298,7 @@ def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-# --- Interviews: introduction and turns rendered as one document -------------------------
+# --- Interviews: introduction and turns share one set of notes --------------------------
 
 
 def _footnote_definitions(footnotes: list[tuple[str, str]]) -> str:
@@ -152,27 +312,29 @@ def _footnote_definitions(footnotes: list[tuple[str, str]]) -> str:
 
 
 def interview_to_html(parts: list[str], footnotes: list[tuple[str, str]]) -> tuple[list[str], str]:
-    """Render the parts of an interview (introduction, then each turn) as one Markdown
-    document, so footnote references in any turn link to the notes at the end.
+    """Render the parts of an interview (introduction, then each turn) so that footnote
+    references in any part link to the one set of notes.
 
     Returns the sanitized HTML of each part and of the footnotes block ("" without notes).
+    Each part is parsed with a stand-in definition of the notes it refers to only (so the
+    work stays linear in the transcript); the notes are parsed once, on their own, so a
+    writer's literal `<div class="footnote">` in a part is only a div on the page.
     """
-    marker = f"interview-part-{secrets.token_hex(8)}"
-    source = f"\n\n{marker}\n\n".join(normalize_newlines(part) for part in parts)
-    source += "\n\n" + _footnote_definitions(footnotes)
-    configs = {"footnotes": {"BACKLINK_TITLE": "Back to the text"}}
-    renderer = markdown.Markdown(
-        extensions=["footnotes", "tables", "sane_lists", _DemoteHeadingsExtension()],
-        extension_configs=configs,
-        output_format="html",
-    )
-    html = renderer.convert(source)
-    body, found, notes = html.partition('<div class="footnote">')
-    chunks = body.split(f"<p>{marker}</p>")
-    if len(chunks) != len(parts):  # a part swallowed the marker (e.g. an unclosed block)
-        chunks = [renderer.reset().convert(normalize_newlines(part)) for part in parts]
-    notes_html = _article_cleaner.clean(found + notes).strip() if found else ""
-    return [_article_cleaner.clean(chunk).strip() for chunk in chunks], notes_html
+    defined = {label.casefold(): label for label, _ in footnotes}
+    document = _Document()
+    for part in parts:
+        part = normalize_newlines(part)
+        labels = {defined[found.casefold()] for found in _SOURCE_REF.findall(part)
+                  if found.casefold() in defined}
+        stand_ins = "".join(f"[^{label}]: .\n\n" for label in sorted(labels))
+        # The comment ends the stand-ins, so a part that starts indented is not a note.
+        body, _ = _cmark(f"{stand_ins}<!-- -->\n\n{part}" if stand_ins else part)
+        document.add(body)
+    if footnotes:
+        every_note = " ".join(f"[^{label}]" for label, _ in footnotes)
+        _, section = _cmark(f"{every_note}\n\n{_footnote_definitions(footnotes)}")
+        document.notes = _cmark_notes(section)
+    return document.html()
 
 
 def set_apart(html: str) -> str:
@@ -190,8 +352,8 @@ _TYPED_BR = re.compile(_TYPED_TAG.format(name="br") + r"[ \t]*\n?", re.IGNORECAS
 _TYPED_P = re.compile(r"\s*" + _TYPED_TAG.format(name="p") + r"\s*", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
 
-_comment_cleaner = bleach.Cleaner(tags=COMMENT_TAGS, attributes={}, protocols=set(), strip=False,
-                                  strip_comments=True)
+_comment_cleaner = nh3.Cleaner(tags=set(COMMENT_TAGS), attributes={}, link_rel=None,
+                               strip_comments=True)
 
 
 def plain_text_to_html(text: str) -> str:

@@ -34,8 +34,7 @@ class PieceForm(Form):
     )
     standfirst = TextAreaField("Standfirst", validators=[Length(max=2000)])
     body_source = TextAreaField(
-        "Body",
-        validators=[Length(max=200_000)],
+        "Body",  # its size limit (CMS_BODY_MAX_CHARS) is a rule of the services
         description="Markdown: ## headings, *emphasis*, [links](https://…), footnotes[^1] "
         "with [^1]: the note at the end, and tables.",
     )

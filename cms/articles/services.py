@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import ColumnElement, Select, extract, func, or_, select, true
 
 from cms.accounts.models import User
@@ -104,10 +105,19 @@ def _apply(piece: Piece, data: PieceData) -> None:
         discard_image_if_unused(previous, piece)
 
 
+def check_body_size(source: str) -> None:
+    """Bodies longer than CMS_BODY_MAX_CHARS are refused before anything reads them."""
+    limit = current_app.config["CMS_BODY_MAX_CHARS"]
+    if len(source) > limit:
+        raise PieceError("body_source", f"This text is {len(source):,} characters long; the limit "
+                         f"is {limit:,}. Shorten it, or split it into two pieces.")
+
+
 def create_piece(author: User, data: PieceData, kind: type[Piece] = Article) -> Piece:
     """A new draft of `kind` by `author`, body rendered, committed once; nothing is saved when
     the source cannot be read (the kind's error) or the piece breaks a rule (PieceError)."""
     require(author, Action.WRITE)
+    check_body_size(data.body_source)
     kind.check_source(data.body_source)
     piece = kind(author=author, status=PieceStatus.DRAFT, slug="")
     with db.session.no_autoflush:
@@ -121,6 +131,7 @@ def create_piece(author: User, data: PieceData, kind: type[Piece] = Article) -> 
 def update_piece(piece: Piece, user: User, data: PieceData) -> Piece:
     """Save changed fields and body; the piece renders its own body before the one commit."""
     require(user, Action.EDIT_PIECE, piece)
+    check_body_size(data.body_source)
     type(piece).check_source(data.body_source)
     with db.session.no_autoflush:
         _apply(piece, data)

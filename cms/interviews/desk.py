@@ -37,9 +37,13 @@ def _save(form: InterviewForm, piece: Interview | None) -> Interview | None:
         return None
     data = piece_data(form)
     try:
+        pieces.check_body_size(data.body_source)
         parse(data.body_source)  # before an upload is stored
     except services.ParseError as exc:
         form.body_source.errors = [str(exc)]
+        return None
+    except pieces.PieceError as exc:
+        form.body_source.errors = [exc.message]
         return None
     if not attach_upload(form, data):
         db.session.rollback()

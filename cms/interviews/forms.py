@@ -25,7 +25,7 @@ class InterviewForm(PieceForm):
 
     body_source = TextAreaField(
         "Transcript",
-        validators=[DataRequired(message="Paste or write the transcript."), Length(max=200_000)],
+        validators=[DataRequired(message="Paste or write the transcript.")],  # size: the service
         description=TRANSCRIPT_HELP,
     )
 
