@@ -223,8 +223,7 @@ class _Document:
         number = self.numbers.setdefault(label, len(self.numbers) + 1)
         seen = self.references.get(label, 0)
         self.references[label] = seen + 1
-        ref_id = "fnref" if seen == 0 else f"fnref{seen + 1}"
-        return (f'<sup id="{ref_id}:{label}"><a class="footnote-ref" href="#fn:{label}">'
+        return (f'<sup id="{_reference_id(label, seen)}"><a class="footnote-ref" href="#fn:{label}">'
                 f"{number}</a></sup>")
 
     def _reference_in_note(self, match: re.Match[str]) -> str:
@@ -249,8 +248,8 @@ class _Document:
         for label in order:
             text = _sanitize(_CMARK_REF.sub(self._reference_in_note, _demote(self.notes[label], shift)))
             backrefs = "".join(
-                f'<a class="footnote-backref" href="#{"fnref" if n == 0 else f"fnref{n + 1}"}:'
-                f'{label}" title="Back to the text">&#8617;</a>'
+                f'<a class="footnote-backref" href="#{_reference_id(label, n)}" '
+                'title="Back to the text">&#8617;</a>'
                 for n in range(self.references.get(label, 0)))
             if backrefs and text.endswith("</p>"):
                 text = text.removesuffix("</p>") + "&#160;" + backrefs + "</p>"
@@ -260,6 +259,11 @@ class _Document:
         # The frame and the back links are ours, added after sanitizing the notes (so a
         # writer's <div class="footnote"> is only a div).
         return '<div class="footnote">\n<hr>\n<ol>\n' + "\n".join(items) + "\n</ol>\n</div>"
+
+
+def _reference_id(label: str, n: int) -> str:
+    """The id of the n-th reference (from 0) to a note: fnref:label, fnref2:label, ..."""
+    return f"fnref:{label}" if n == 0 else f"fnref{n + 1}:{label}"
 
 
 def _demote(html: str, shift: int) -> str:
