@@ -50,10 +50,23 @@ DEFAULTS: dict[str, Any] = {
     "CMS_COMMENT_MIN_SECONDS": 3,
     # How long the anonymous comment form's signed token stays valid (beyond any page cache).
     "CMS_COMMENT_FORM_MAX_AGE": 24 * 3600,
-    "CMS_COMMENT_RATE_PER_MINUTE": 5,
+    # Comments from one client (an address's daily HMAC): an office or a café shares one
+    # address, so a room of 20 can comment together; every comment waits for a moderator anyway.
+    "CMS_COMMENT_RATE_PER_MINUTE": 20,
+    # Comments on one piece from everyone together, a minute: stops a flood on one piece.
+    "CMS_COMMENT_PIECE_RATE_PER_MINUTE": 30,
+    # The same reader sending the same text to the same piece again within this many minutes
+    # is told it was already sent.
+    "CMS_COMMENT_DUPLICATE_MINUTES": 10,
+    # Comments with more links than this are held as spam ("too many links"); None: no limit.
+    "CMS_COMMENT_MAX_LINKS": None,
+    # Spam and deleted comments are purged this many days later (`flask comments purge`).
+    "CMS_COMMENT_RETENTION_DAYS": 30,
+    # Commenters' e-mail addresses (and their keyed hash) are dropped after this many days.
+    "CMS_COMMENTER_EMAIL_DAYS": 365,
     # Threads (a comment and its replies) per page under a piece: pages stay light.
     "CMS_COMMENTS_PER_PAGE": 10,
-    "CMS_COMMENT_RATE_PER_DAY": 30,
+    "CMS_COMMENT_RATE_PER_DAY": 200,
     # Comments close automatically this many days after publishing (None: never).
     "CMS_COMMENTS_CLOSE_AFTER_DAYS": None,
     # E-mail to moderators when a new comment waits: off while CMS_MAIL_SERVER is unset.
@@ -102,6 +115,7 @@ TYPES: dict[str, type] = {
     "CMS_BASE_URL": str,
     "CMS_TRUSTED_HOSTS": str,
     "CMS_COMMENTS_CLOSE_AFTER_DAYS": int,
+    "CMS_COMMENT_MAX_LINKS": int,
     "CMS_SEARCH_PATH": str,
     "CMS_REQUIRE_2FA": str,
 }

@@ -44,6 +44,15 @@ class Comment(db.Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     moderated_at: Mapped[datetime | None]
+    # Why the comment was held as spam on arrival ("blocked word: x", "honeypot", "too fast",
+    # "too many links"); empty when it was not.
+    held_reason: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # identity.email_hash(author_email): finds the same commenter's earlier comments without
+    # comparing addresses; dropped with the address (cms/comments/retention.py).
+    email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # identity.withdraw_hash(key) of the secret key the reader got once; never the key itself.
+    withdraw_hash: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    withdrawn_at: Mapped[datetime | None]  # when the reader withdrew it (status DELETED)
 
     piece: Mapped[Piece] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
@@ -58,7 +67,8 @@ class Comment(db.Model):
 
 
 class ModerationEvent(db.Model):
-    """Who did what to a comment, and when."""
+    """Who did what to a comment, when and why. A moderator's edit keeps the text before it;
+    a reader's withdrawal ("withdraw") has no moderator."""
 
     __tablename__ = "moderation_events"
 
@@ -69,6 +79,8 @@ class ModerationEvent(db.Model):
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    previous_body: Mapped[str | None] = mapped_column(Text)  # the text before an "edit"
 
     comment: Mapped[Comment] = relationship(
         backref=db.backref("events", order_by="ModerationEvent.at",

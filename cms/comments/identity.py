@@ -1,0 +1,38 @@
+"""Keyed hashes that recognise a commenter or a reader's withdraw key without storing either.
+
+`email_hash` finds the same commenter's earlier comments (moderators' history): an HMAC of
+the folded address under a key derived from SECRET_KEY, so the database alone cannot be
+searched for an address. `new_withdraw_key` is the secret a reader gets once, on the
+thank-you page; only its SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from flask import current_app
+
+PURPOSE = b"commenter-email"
+
+
+def email_hash(email: str | None) -> str | None:
+    """The keyed hash of an address (case and surrounding spaces ignored); None without one."""
+    address = (email or "").strip().casefold()
+    if not address:
+        return None
+    key = hmac.new(current_app.config["SECRET_KEY"].encode(), PURPOSE, hashlib.sha256).digest()
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
+
+
+def new_withdraw_key() -> str:
+    """A fresh secret for withdrawing one comment (32 bytes, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def withdraw_hash(key: str | None) -> str | None:
+    """What is stored of a withdraw key; None for an empty one."""
+    if not key:
+        return None
+    return hashlib.sha256(key.encode()).hexdigest()
