@@ -273,7 +273,8 @@ def main() -> None:
                         help="a PostgreSQL URL (its public schema is dropped and rebuilt)")
     args = parser.parse_args()
     settings = {"CMS_COMMENT_MIN_SECONDS": "0", "CMS_COMMENT_RATE_PER_MINUTE": "1000000",
-                "CMS_COMMENT_RATE_PER_DAY": "1000000", "CMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+                "CMS_COMMENT_RATE_PER_DAY": "1000000", "CMS_COMMENT_PIECE_RATE_PER_MINUTE": "1000000",
+                "CMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
     base = {k: v for k, v in os.environ.items() if not k.startswith("CMS_")}
     ok = True
     with tempfile.TemporaryDirectory(prefix="cms-stress-") as folder:

@@ -27,7 +27,9 @@ from cms.articles import cli as pieces_cli
 from cms.articles import desk
 from cms.articles import views as articles_views
 from cms.campaigns import views as campaigns_views
+from cms.comments import cli as comments_cli
 from cms.comments import views as comments_views
+from cms.comments import withdraw as comments_withdraw
 from cms.comments.moderation import bp as moderation_bp
 from cms.demo import demo_command
 from cms.extensions import compress, csrf, db, login_manager, migrate
@@ -87,6 +89,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(campaigns_views.bp)
     app.register_blueprint(health_bp)
     comments_views.init_app(app)  # blueprint "comments" and the comment_section global
+    comments_withdraw.init_app(app)  # /comments/withdraw: a reader withdraws their own comment
     app.register_blueprint(moderation_bp)
     app.register_blueprint(interviews_views.bp)
     app.register_blueprint(interview_desk.bp)
@@ -97,6 +100,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     app.cli.add_command(accounts_cli.users)
+    app.cli.add_command(comments_cli.comments)
     app.cli.add_command(demo_command)
     app.cli.add_command(interviews_cli.interviews)
     app.cli.add_command(pieces_cli.pieces)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from flask import Flask, current_app
-from sqlalchemy import BigInteger, String, delete, select
+from sqlalchemy import BigInteger, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cms.extensions import db
@@ -54,6 +54,10 @@ class Counter(Protocol):
         """Mark `key` as used until the Unix time `expires`; False when it was already."""
         ...
 
+    def release(self, key: str) -> None:
+        """Forget a claim of `key` (what it guarded did not happen after all)."""
+        ...
+
 
 class RedisCounter:
     """Fixed windows in Redis: INCR, and the key expires with its window."""
@@ -87,6 +91,9 @@ class RedisCounter:
     def claim(self, key: str, expires: int) -> bool:
         ttl = max(int(expires - time.time()), 1)
         return bool(self._redis.set(f"{PREFIX}once:{key}", 1, nx=True, ex=ttl))
+
+    def release(self, key: str) -> None:
+        self._redis.delete(f"{PREFIX}once:{key}")
 
 
 def _insert(table: Any) -> Any:
@@ -133,18 +140,27 @@ class DatabaseCounter:
                 table.c.count > 0).values(count=table.c.count - 1))
 
     def claim(self, key: str, expires: int) -> bool:
-        """A row (key, expiry) inserted once; the insert of a second use finds it there.
-        Rows past their expiry are removed now and then."""
+        """A row (key, expiry), refused while an earlier one of the same key lives, whatever
+        its expiry. Rows past their expiry are removed now and then."""
         table = RateCounter.__table__
-        upsert = _insert(table).values(key=f"once:{key}", bucket=expires, count=1)
+        name = f"once:{key}"
+        now = int(time.time())
         with db.engine.begin() as connection:
-            # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
-            claimed = connection.execute(
-                upsert.on_conflict_do_nothing().returning(table.c.key)).first() is not None
-            now = int(time.time())
+            if connection.dialect.name == "postgresql":
+                # Two claims of one key wait for each other; on SQLite the DELETE's write lock does.
+                connection.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(name, 0))))
+            connection.execute(delete(table).where(table.c.key == name, table.c.bucket <= now))
+            if connection.scalar(select(table.c.key).where(table.c.key == name).limit(1)):
+                return False
+            connection.execute(table.insert().values(key=name, bucket=expires, count=1))
             if now % 16 == 0:
                 connection.execute(delete(table).where(table.c.key.like("once:%"), table.c.bucket < now))
-        return claimed
+        return True
+
+    def release(self, key: str) -> None:
+        table = RateCounter.__table__
+        with db.engine.begin() as connection:
+            connection.execute(delete(table).where(table.c.key == f"once:{key}"))
 
     def count(self, key: str, window: int) -> int:
         table = RateCounter.__table__
@@ -177,18 +193,27 @@ def seconds_left(window: int) -> int:
     return max(int(window - time.time() % window), 1)
 
 
-def hit_limits(limits: Sequence[tuple[str, int, int]], refusal: str) -> None:
-    """Count one hit of each (key, window in seconds, hits allowed) in one step; RateLimited past
-    any of them, its message `refusal` and how long to wait for the last window to end."""
-    hits = counter().hit_many([(key, window) for key, window, _allowed in limits])
-    wait = 0
-    for (_key, window, allowed), count in zip(limits, hits, strict=True):
-        if count > allowed:
-            wait = max(wait, seconds_left(window))
+def hit_limits(limits: Sequence[tuple[str, int, int] | tuple[str, int, int, str]], refusal: str) -> None:
+    """Count one hit of each (key, window in seconds, hits allowed[, its own refusal]) in one
+    step; RateLimited past any of them, with the refusal of the limit that waits longest
+    (`refusal` for those without their own) and how long that wait is."""
+    hits = counter().hit_many([(limit[0], limit[1]) for limit in limits])
+    wait, message = 0, refusal
+    for limit, count in zip(limits, hits, strict=True):
+        if count > limit[2] and seconds_left(limit[1]) > wait:
+            wait = seconds_left(limit[1])
+            message = limit[3] if len(limit) > 3 else refusal  # type: ignore[misc]
     if wait:
-        minutes = -(-wait // 60)
-        unit = "minute" if minutes == 1 else "minutes"
-        raise RateLimited(f"{refusal} Try again in {minutes:,} {unit}.", wait)
+        raise RateLimited(f"{message} Try again in {_duration(wait)}.", wait)
+
+
+def _duration(seconds: int) -> str:
+    """"3 minutes", or "about 5 hours" past an hour and a half."""
+    if seconds > 90 * 60:
+        hours = round(seconds / 3600)
+        return f"about {hours} hour{'' if hours == 1 else 's'}"
+    minutes = -(-seconds // 60)
+    return f"{minutes:,} minute{'' if minutes == 1 else 's'}"
 
 
 def counter() -> Counter:

@@ -47,5 +47,8 @@ class BlockedWordsForm(Form):
     words = TextAreaField(
         "Blocked words",
         validators=[Length(max=20_000)],
-        description="One word or phrase per line. A comment containing one goes straight to spam.",
+        description=("One word or phrase per line, matched as whole words in any case, with or "
+                     "without accents (“ass” does not match “embassy”). End it with * to match "
+                     "every word that begins so (“embass*”). A comment containing one goes "
+                     "straight to spam."),
     )

@@ -37,8 +37,14 @@ def _subject() -> str:
 
 
 def _text(comment: Comment) -> str:
+    """Which piece, and the link to the comment's page, where a moderator logs in and approves
+    or rejects it. Never the comment, the name or the address: mail crosses servers we do not
+    run, and a reader under watch may have written it."""
     queue = external_url("moderation.queue")
-    return f"A new comment on “{comment.piece.title}” waits for moderation.\n\n{queue}\n"
+    page = queue if comment.id is None else external_url("moderation.comment", comment_id=comment.id)
+    return (f"A new comment on “{comment.piece.title}” waits for moderation.\n\n"
+            f"Approve or reject it on its page (log in when asked):\n{page}\n\n"
+            f"Every comment that waits:\n{queue}\n")
 
 
 def _message(comment: Comment, recipients: list[str]) -> EmailMessage:

@@ -1,28 +1,43 @@
-"""Per-client limits on posting comments (counters in cms.ratelimit)."""
+"""Limits on posting comments, per client and per piece (counters in cms.ratelimit).
+
+Per client (a daily HMAC of the address): CMS_COMMENT_RATE_PER_MINUTE and _PER_DAY, roomy
+enough for readers who share one address (a newsroom, a school, a mobile carrier). Per
+piece, all readers together: CMS_COMMENT_PIECE_RATE_PER_MINUTE, against a flood on one page.
+"""
 
 from __future__ import annotations
 
 from flask import current_app
 
-from cms.ratelimit import RateLimited, client_key, counter, seconds_left
+from cms.ratelimit import RateLimited, client_key, hit_limits
 
-__all__ = ["RateLimited", "check"]
+__all__ = ["PER_DAY", "PER_MINUTE", "PER_PIECE", "RateLimited", "check", "client"]
+
+PER_MINUTE = "Many comments have come from your network in the last minute."
+PER_DAY = "Too many comments have come from your network today."
+PER_PIECE = "This piece has received many comments in the last minute."
 
 
-def check(address: str | None) -> None:
-    """Count a comment from `address`; raise RateLimited past the minute or day limit."""
-    key = client_key(address, current_app.config["SECRET_KEY"])
+def client(address: str | None) -> str:
+    """The key that stands for a client today: never the address itself."""
+    return client_key(address, current_app.config["SECRET_KEY"])
+
+
+def check(address: str | None, piece_id: int) -> None:
+    """Count a comment from `address` on a piece, in one step; raise RateLimited past any
+    limit. A broken counter store (Redis down) is logged and lets the comment through."""
+    config = current_app.config
+    key = client(address)
     limits = [
-        (60, current_app.config["CMS_COMMENT_RATE_PER_MINUTE"],
-         "You have posted too many comments in the last minute. Please wait a minute and try again."),
-        (86400, current_app.config["CMS_COMMENT_RATE_PER_DAY"],
-         "You have posted too many comments today. Please try again tomorrow."),
+        (key, 60, config["CMS_COMMENT_RATE_PER_MINUTE"], PER_MINUTE),
+        (key, 86400, config["CMS_COMMENT_RATE_PER_DAY"], PER_DAY),
+        # Keyed by the site's secret too: sites that share one Redis count their pieces apart.
+        (client_key(str(piece_id), config["SECRET_KEY"], purpose="comment-piece"), 60,
+         config["CMS_COMMENT_PIECE_RATE_PER_MINUTE"], PER_PIECE),
     ]
-    for window, limit, message in limits:
-        try:
-            hits = counter().hit(key, window)
-        except Exception:  # a broken Redis must not stop readers commenting
-            current_app.logger.warning("comment rate limit: the counter store failed")
-            return
-        if hits > limit:
-            raise RateLimited(message, seconds_left(window))
+    try:
+        hit_limits(limits, PER_MINUTE)
+    except RateLimited:
+        raise
+    except Exception:  # a broken Redis must not stop readers commenting
+        current_app.logger.warning("comment rate limit: the counter store failed")

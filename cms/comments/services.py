@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -11,15 +14,17 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from cms import ratelimit
 from cms.accounts.models import User
 from cms.articles.models import Piece
 from cms.articles.services import visible_to
-from cms.comments import mail
+from cms.comments import identity, mail, screening
 from cms.comments.models import Comment, CommentStatus, ModerationEvent, SiteSetting
 from cms.database import utcnow
 from cms.extensions import db
 from cms.permissions import Action, require
 from cms.rules import RuleError, accepted_text, clean_name
+from cms.search.analysis import fold
 from cms.textformat import normalize_newlines, plain_text_to_html
 
 log = logging.getLogger(__name__)
@@ -28,6 +33,8 @@ NAME_MAX = 80
 EMAIL_MAX = 254
 BODY_MAX = 5000
 BLOCKED_WORDS = "blocked_words"
+HELD_REASON_MAX = 120  # Comment.held_reason
+DUPLICATE = "You sent this comment a moment ago; it is waiting for a moderator."
 # Control characters other than tab and newline: nobody types them, PostgreSQL refuses NUL.
 
 # Each action: the states it applies to, and the state it leaves.
@@ -91,9 +98,48 @@ def set_blocked_words(user: User | None, text: str) -> list[str]:
     return words
 
 
-def contains_blocked_word(*texts: str) -> bool:
-    haystack = " ".join(texts).casefold()
-    return any(word.casefold() in haystack for word in blocked_words())
+def contains_blocked_word(*texts: str) -> str | None:
+    """The first blocked word or phrase the texts hold, as the admin typed it; None if none
+    (whole words, folded as search folds them: cms/comments/screening.py)."""
+    return screening.Blocklist(blocked_words()).first_in(*texts)
+
+
+def _held_reason(name: str, email: str, body: str) -> str:
+    """Why a comment goes straight to spam for what it says, or "" when it does not."""
+    word = contains_blocked_word(name, email, body)
+    if word is not None:
+        return f"blocked word: {word}"[:HELD_REASON_MAX]
+    most = current_app.config.get("CMS_COMMENT_MAX_LINKS")
+    if most is not None and screening.link_count(name) + screening.link_count(body) > most:
+        return "too many links"
+    return ""
+
+
+def _duplicate_key(piece: Piece, name: str, reader: str, body: str) -> str:
+    """The same reader's same words on the same piece, as a keyed hash (the counter store
+    never holds a name or a text)."""
+    secret = hmac.new(current_app.config["SECRET_KEY"].encode(), b"comment-duplicate",
+                      hashlib.sha256).digest()
+    said = "\0".join((str(piece.id), " ".join(fold(name).split()), reader, body.strip()))
+    return "comment:" + hmac.new(secret, said.encode(), hashlib.sha256).hexdigest()
+
+
+def _claim_once(key: str) -> bool:
+    """Whether this comment is new for CMS_COMMENT_DUPLICATE_MINUTES; a broken counter store
+    lets it through."""
+    minutes = current_app.config["CMS_COMMENT_DUPLICATE_MINUTES"]
+    try:
+        return ratelimit.counter().claim(key, int(time.time()) + int(minutes * 60))
+    except Exception:  # a broken Redis must not stop readers commenting
+        log.warning("comment duplicates: the counter store failed")
+        return True
+
+
+def _release(key: str) -> None:
+    try:
+        ratelimit.counter().release(key)
+    except Exception:
+        log.warning("comment duplicates: the counter store failed")
 
 
 def _validate(name: str, email: str, body: str) -> None:
@@ -119,8 +165,12 @@ def _parent(piece: Piece, parent_id: int | None) -> Comment | None:
 
 
 def post_comment(piece: Piece, name: str, email: str, body: str, parent_id: int | None = None,
-                 *, suspicious: bool = False) -> Comment:
-    """A new comment: pending, or spam when `suspicious` or it holds a blocked word."""
+                 *, held: str = "", client: str = "") -> Comment:
+    """A new comment: pending, or spam with its reason (`held`: "honeypot", "too fast"; a
+    blocked word, too many links). `client` (cms.ratelimit.client_key, never the address)
+    tells readers without an e-mail apart: the same reader's same words on the same piece
+    within CMS_COMMENT_DUPLICATE_MINUTES are refused. The returned comment carries its
+    withdraw key once, as `withdraw_key`."""
     name, email, body = clean_name(name), clean_text(email).strip(), clean_text(body)
     _validate(name, email, body)
     if not piece.is_public():
@@ -132,15 +182,24 @@ def post_comment(piece: Piece, name: str, email: str, body: str, parent_id: int 
     html = plain_text_to_html(body)
     if not html:
         raise CommentError("body", "The comment is empty.")
-    duplicate = db.session.scalar(
-        select(Comment.id).where(Comment.piece_id == piece.id, Comment.body == body).limit(1))
-    if duplicate is not None:
-        raise CommentError("body", "This comment has already been posted on this piece.")
-    spam = suspicious or contains_blocked_word(name, email, body)
+    held = held or _held_reason(name, email, body)
+    email_hash = identity.email_hash(email)
+    once = _duplicate_key(piece, name, email_hash or f"client:{client}", body)
+    if not _claim_once(once):
+        raise CommentError("body", DUPLICATE)
+    key = identity.new_withdraw_key()
     comment = Comment(piece=piece, parent=parent, author_name=name, author_email=email, body=body,
-                      body_html=html, status=CommentStatus.SPAM if spam else CommentStatus.PENDING)
-    db.session.add(comment)
-    db.session.commit()
+                      body_html=html, status=CommentStatus.SPAM if held else CommentStatus.PENDING,
+                      held_reason=held, email_hash=email_hash,
+                      withdraw_hash=identity.withdraw_hash(key))
+    try:
+        db.session.add(comment)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        _release(once)  # not saved: the same words may be sent again
+        raise
+    comment.withdraw_key = key  # type: ignore[attr-defined]  # shown once, never stored
     if comment.status == CommentStatus.PENDING:
         mail.notify_moderators(comment)
     return comment
@@ -198,19 +257,25 @@ def approved_comment(piece: Piece, comment_id: int) -> Comment | None:
     return comment
 
 
-def queue(viewer: User | None, status: CommentStatus,
-          piece_id: int | None = None):  # type: ignore[no-untyped-def]
-    """The moderation queue of one state, newest first, with each comment's piece; only the
-    comments of pieces the viewer may know of (a moderator: public ones)."""
+def queue(viewer: User | None, status: CommentStatus, piece_id: int | None = None,
+          commenter: str | None = None):  # type: ignore[no-untyped-def]
+    """The moderation queue of one state, with each comment's piece: pending ones oldest first
+    (the reader who waited longest comes first), the others newest first; only the comments of
+    pieces the viewer may know of (a moderator: public ones), of one piece or one commenter's
+    e-mail hash when given."""
+    order = ((Comment.created_at, Comment.id) if status == CommentStatus.PENDING
+             else (Comment.created_at.desc(), Comment.id.desc()))
     query = (
         select(Comment)
         .join(Comment.piece)
         .options(contains_eager(Comment.piece))
         .where(Comment.status == status, visible_to(viewer))
-        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .order_by(*order)
     )
     if piece_id is not None:
         query = query.where(Comment.piece_id == piece_id)
+    if commenter is not None:
+        query = query.where(Comment.email_hash == commenter)
     return query
 
 
@@ -220,11 +285,18 @@ def visible_comment(viewer: User | None, comment_id: int) -> Comment | None:
                              .where(Comment.id == comment_id, visible_to(viewer)))
 
 
-def counts(viewer: User | None, piece_id: int | None = None) -> dict[CommentStatus, int]:
+def counts(viewer: User | None, piece_id: int | None = None, commenter: str | None = None,
+           only: CommentStatus | None = None) -> dict[CommentStatus, int]:
+    """Comments in each state the viewer may know of, in one grouped query (`only` one state:
+    the header's pending count)."""
     query = (select(Comment.status, func.count(Comment.id)).join(Comment.piece)
              .where(visible_to(viewer)).group_by(Comment.status))
     if piece_id is not None:
         query = query.where(Comment.piece_id == piece_id)
+    if commenter is not None:
+        query = query.where(Comment.email_hash == commenter)
+    if only is not None:
+        query = query.where(Comment.status == only)
     found = {status: number for status, number in db.session.execute(query)}
     return {status: found.get(status, 0) for status in CommentStatus}
 
@@ -233,7 +305,8 @@ def counts(viewer: User | None, piece_id: int | None = None) -> dict[CommentStat
 
 
 def moderate(user: User | None, comment_ids: Iterable[int], action: str) -> list[Comment]:
-    """Apply `action` to the given comments where it applies; each change leaves an event."""
+    """Apply `action` to the given comments where it applies (never to one its reader
+    withdrew); each change leaves an event."""
     require(user, Action.MODERATE)
     assert user is not None
     moderator = user
@@ -247,8 +320,8 @@ def moderate(user: User | None, comment_ids: Iterable[int], action: str) -> list
     changed = []
     chosen = select(Comment).join(Comment.piece).where(Comment.id.in_(ids), visible_to(user))
     for comment in db.session.scalars(chosen):
-        if comment.status not in applies_to:
-            continue
+        if comment.status not in applies_to or comment.withdrawn_at is not None:
+            continue  # a comment the reader withdrew stays withdrawn
         comment.status = result
         comment.moderated_by = moderator
         comment.moderated_at = now

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, render_template, request
+from flask import Blueprint, Flask, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup
-from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
@@ -21,6 +20,8 @@ from cms.rules import small_int
 bp = Blueprint("comments", __name__, url_prefix="/comments")
 
 THANKS = "Thank you. Your comment will appear once a moderator has approved it."
+KEPT = "Your comment is kept below: please send it again."
+FAILED = "Your comment could not be saved: the fault is ours."
 
 
 def _public_piece(piece_id: int) -> Piece:
@@ -37,10 +38,12 @@ def _blank_form(piece: Piece, reply_to: Comment | None = None) -> CommentForm:
     return form
 
 
-def _sign(form: CommentForm, piece: Piece) -> None:
-    """Anonymous forms carry the page's token; logged-in users' forms their session's CSRF token."""
+def _sign(form: CommentForm, piece: Piece, served_at: int | None = None) -> None:
+    """Anonymous forms carry the page's token; logged-in users' forms their session's CSRF token.
+    A form sent back for another try keeps the time its reader first got it (`served_at`)."""
     form.website.data = ""
-    form.form_token.data = "" if current_user.is_authenticated else tokens.make_token(piece.id)
+    form.form_token.data = ("" if current_user.is_authenticated
+                            else tokens.make_token(piece.id, served_at))
 
 
 def comment_section(piece: Piece) -> Markup:
@@ -55,8 +58,9 @@ def comment_section(piece: Piece) -> Markup:
 
 
 def _form_page(piece: Piece, form: CommentForm, parent: Comment | None, error: str | None = None,
-               status: int = 200) -> tuple[str, int]:
-    _sign(form, piece)
+               status: int = 200, served_at: int | None = None) -> tuple[str, int]:
+    """The form, with what the reader typed when it comes back refused."""
+    _sign(form, piece, served_at)
     html = render_template("comments/post.html", piece=piece, form=form, parent=parent,
                            error=error, closed=services.closed_reason(piece),
                            help_lines=COMMENT_HELP)
@@ -98,40 +102,60 @@ def _security_error(form: CommentForm, piece: Piece) -> tuple[str | None, tokens
         return str(exc), None
 
 
+def _trap(form: CommentForm, token: tokens.FormToken | None) -> str:
+    """Why the form looks sent by a bot ("honeypot": the hidden field filled; "too fast": sent
+    back sooner than CMS_COMMENT_MIN_SECONDS after it was served), or "" when it does not."""
+    if form.website.data:
+        return "honeypot"
+    if token is not None and (tokens.seconds_since_served(token)
+                              < current_app.config["CMS_COMMENT_MIN_SECONDS"]):
+        return "too fast"
+    return ""
+
+
 @bp.route("/<int(max=2147483647):piece_id>", methods=["POST"])
 @csrf.exempt  # checked below: the form token (anonymous) or the session's CSRF token
 def post(piece_id: int) -> Response:
+    """Read the form, count it against the limits, check it, save it; a refused comment comes
+    back in the form with what the reader typed."""
     piece = _public_piece(piece_id)
-    try:
-        ratelimit.check(request.remote_addr)
-    except ratelimit.RateLimited as exc:
-        raise TooManyRequests(str(exc), retry_after=exc.retry_after) from exc
     form = CommentForm()
     reply_to = (form.reply_to.data or "").strip()
     parent_id = (small_int(reply_to) or 0) if reply_to else None  # 0: a reply to nothing we know
     parent = services.approved_comment(piece, parent_id) if parent_id else None
+    try:
+        ratelimit.check(request.remote_addr, piece.id)
+    except ratelimit.RateLimited as exc:
+        response = _no_store(_form_page(piece, form, parent, f"{exc} {KEPT}", 429))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     error, token = _security_error(form, piece)
     if error:
-        return _no_store(_form_page(piece, form, parent, f"{error} Your comment is kept below: "
-                                    "please send it again.", 400))
+        return _no_store(_form_page(piece, form, parent, f"{error} {KEPT}", 400))
+    served_at = token.served_at if token is not None else None
     if not form.validate():
-        return _no_store(_form_page(piece, form, parent, status=400))
-    too_fast = False
+        return _no_store(_form_page(piece, form, parent, status=400, served_at=served_at))
+    held = _trap(form, token)
     if token is not None:
-        too_fast = tokens.seconds_since_served(token) < current_app.config["CMS_COMMENT_MIN_SECONDS"]
         try:
             tokens.spend(token)
         except tokens.FormTokenError as exc:
-            return _no_store(_form_page(piece, form, parent, f"{exc} Your comment is kept below: "
-                                        "please send it again.", 400))
+            return _no_store(_form_page(piece, form, parent, f"{exc} {KEPT}", 400))
     try:
-        services.post_comment(piece, form.name.data or "", form.email.data or "",
-                              form.body.data or "", parent_id,
-                              suspicious=too_fast or bool(form.website.data))
+        comment = services.post_comment(piece, form.name.data or "", form.email.data or "",
+                                        form.body.data or "", parent_id, held=held,
+                                        client=ratelimit.client(request.remote_addr))
     except services.CommentError as exc:
         getattr(form, exc.field, form.body).errors.append(exc.message)  # type: ignore[union-attr]
-        return _no_store(_form_page(piece, form, parent, status=400))
-    return _no_store((render_template("comments/thanks.html", piece=piece, message=THANKS), 200))
+        return _no_store(_form_page(piece, form, parent, status=400, served_at=served_at))
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("comments: a comment could not be saved")
+        return _no_store(_form_page(piece, form, parent, f"{FAILED} {KEPT}", 500, served_at))
+    withdraw = url_for("comment_withdrawal.withdraw", key=comment.withdraw_key,  # type: ignore[attr-defined]
+                       _external=False)
+    return _no_store((render_template("comments/thanks.html", piece=piece, comment=comment,
+                                      message=THANKS, withdraw=withdraw), 200))
 
 
 def init_app(app: Flask) -> None:

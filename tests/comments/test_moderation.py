@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cms.accounts.models import User
@@ -26,14 +28,15 @@ def statuses(app, ids):
 
 
 @pytest.mark.parametrize("role", ["moderator", "editor", "admin"])
-def test_moderators_editors_and_admins_see_the_queue_newest_first(
+def test_moderators_editors_and_admins_see_the_pending_queue_oldest_first(
     client, auth, make_user, three_comments, role
 ):
     auth.login(make_user(role))
     page = client.get("/moderation/comments").get_data(as_text=True)
     assert '<a href="/moderation/comments?status=pending" aria-current="page">Pending (3)</a>' in page
     assert "Approved (0)" in page and "Spam (0)" in page and "Deleted (0)" in page
-    assert page.index("Third") < page.index("Second") < page.index("First")
+    assert "<h2>Pending, oldest first</h2>" in page
+    assert page.index("First") < page.index("Second") < page.index("Third")
     assert '<a href="/articles/discussed">Discussed</a>' in page
     assert 'href="/moderation"' in client.get("/").get_data(as_text=True).replace(
         'href="/moderation/comments"', 'href="/moderation"')
@@ -185,7 +188,7 @@ def test_rows_show_name_email_time_and_whether_a_comment_is_a_reply(
     page = client.get("/moderation/comments").get_data(as_text=True)
     assert f'reply to <a href="/moderation/comments/{parent.id}">#{parent.id}</a>' in page
     approved = client.get("/moderation/comments?status=approved").get_data(as_text=True)
-    assert "<strong>Pat</strong> &lt;pat@example.org&gt;" in approved
+    assert "<strong class=\"author\">Pat</strong> &lt;pat@example.org&gt;" in approved
     assert '<div class="comment-text"><p>Parent text</p></div>' in approved
     assert "<time datetime=" in approved
 
@@ -238,3 +241,157 @@ def test_comments_are_paged_by_thread_oldest_first(app, client, make_piece):
     assert "Comment number 2" in second and "Comment number 3" in second
     assert "Comment number 1" not in second
     assert client.get("/articles/talked-about?comments=999").status_code == 200
+
+
+# --- Issue 15: a queue that keeps moderators fast -------------------------------------------------
+
+
+def add_comment(app, piece_id, body, *, status=CommentStatus.PENDING, email="", held_reason="",
+                withdrawn=False, created_at=None):
+    """A comment row as posting (and withdrawing) leaves it, without the form: its id."""
+    from datetime import timedelta
+
+    from cms.comments.identity import email_hash
+    from cms.database import utcnow
+
+    with app.app_context():
+        comment = Comment(piece_id=piece_id, author_name="Reader", author_email=email, body=body,
+                          body_html=f"<p>{body}</p>", status=status, held_reason=held_reason,
+                          email_hash=email_hash(email),
+                          created_at=created_at or utcnow() - timedelta(minutes=1))
+        if withdrawn:
+            comment.status, comment.withdrawn_at = CommentStatus.DELETED, utcnow()
+            db.session.add(ModerationEvent(comment=comment, moderator=None, action="withdraw"))
+        db.session.add(comment)
+        db.session.commit()
+        return comment.id
+
+
+def test_other_states_stay_newest_first_and_say_so(app, client, auth, make_user, three_comments):
+    _, ids = three_comments
+    auth.login(make_user("moderator"))
+    client.post("/moderation/comments", data={"action": "approve", "ids": [str(i) for i in ids]})
+    page = client.get("/moderation/comments?status=approved").get_data(as_text=True)
+    assert "<h2>Approved, newest first</h2>" in page
+    assert page.index("Third") < page.index("Second") < page.index("First")
+
+
+@pytest.mark.parametrize("order", ["oldest", "newest"])
+def test_the_pager_keeps_the_filters_and_names_its_direction(app, client, auth, make_user, make_piece,
+                                                            monkeypatch, order):
+    from cms.comments import moderation
+    from cms.comments.identity import email_hash
+
+    monkeypatch.setattr(moderation, "PER_PAGE", 2)
+    piece = make_piece("Paged")
+    status = CommentStatus.PENDING if order == "oldest" else CommentStatus.APPROVED
+    for number in range(3):
+        add_comment(app, piece.id, f"Paged {number}", status=status, email="pat@example.org")
+    auth.login(make_user("moderator"))
+    with app.app_context():
+        hashed = email_hash("pat@example.org")
+    page = client.get(f"/moderation/comments?status={status.value}&piece={piece.id}"
+                      f"&commenter={hashed}").get_data(as_text=True)
+    later = "Newer" if order == "oldest" else "Older"
+    assert (f'<a href="/moderation/comments?status={status.value}&amp;page=2&amp;piece={piece.id}'
+            f'&amp;commenter={hashed}">{later}</a>') in page
+    assert (f'href="/moderation/comments?status=spam&amp;piece={piece.id}&amp;commenter={hashed}"'
+            in page)  # the tabs keep both filters
+
+
+def test_apply_to_all_acts_on_every_comment_shown_without_javascript(
+    app, client, auth, make_user, make_piece, monkeypatch
+):
+    from cms.comments import moderation
+
+    monkeypatch.setattr(moderation, "PER_PAGE", 2)
+    piece = make_piece("Many")
+    ids = [add_comment(app, piece.id, f"Many {n}") for n in range(3)]
+    auth.login(make_user("moderator"))
+    page = client.get("/moderation/comments").get_data(as_text=True)
+    assert '<button type="submit" name="all" value="1">Apply to all 2 on this page</button>' in page
+    shown = [int(i) for i in re.findall(r'<input type="hidden" name="shown" value="(\d+)">', page)]
+    assert shown == ids[:2]
+    response = client.post("/moderation/comments", data={
+        "action": "spam", "all": "1", "shown": [str(i) for i in shown], "status": "pending"})
+    assert statuses(app, ids) == [CommentStatus.SPAM, CommentStatus.SPAM, CommentStatus.PENDING]
+    assert "2 comments marked as spam." in client.get(response.headers["Location"]).get_data(
+        as_text=True)
+
+
+def test_the_redirect_after_a_bulk_action_keeps_the_filters(app, client, auth, make_user, three_comments):
+    piece, ids = three_comments
+    hashed = "a" * 64
+    auth.login(make_user("moderator"))
+    response = client.post("/moderation/comments", data={
+        "action": "approve", "ids": [str(ids[0])], "status": "pending", "piece": str(piece.id),
+        "commenter": hashed})
+    assert response.headers["Location"] == (
+        f"/moderation/comments?status=pending&piece={piece.id}&commenter={hashed}")
+    response = client.post("/moderation/comments", data={
+        "one": f"spam:{ids[1]}", "status": "spam", "commenter": "not-a-hash"})
+    assert response.headers["Location"] == "/moderation/comments?status=spam"
+
+
+def test_the_queue_loads_its_script_from_a_file_and_has_no_inline_script(
+    client, auth, make_user, three_comments
+):
+    auth.login(make_user("moderator"))
+    for url in ("/moderation/comments", f"/moderation/comments/{three_comments[1][0]}"):
+        response = client.get(url)
+        page = response.get_data(as_text=True)
+        assert '<script src="/static/moderation.js" defer></script>' in page, url
+        assert len(re.findall(r"<script\b", page)) == 1 and " on" + "click=" not in page
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    page = client.get("/moderation/comments").get_data(as_text=True)
+    assert ('<p class="shortcuts" id="moderation-shortcuts" hidden>Keyboard: <kbd>j</kbd> next '
+            "comment, <kbd>k</kbd> previous comment, <kbd>a</kbd> approve, <kbd>s</kbd> spam, "
+            "<kbd>d</kbd> delete.</p>") in page
+    assert 'data-action="approve"' in page and 'class="moderation-item" tabindex="-1"' in page
+    with client.get("/static/moderation.js") as response:
+        script = response.get_data(as_text=True)
+    assert '"approve"' in script and "isContentEditable" in script and "ctrlKey" in script
+
+
+def test_held_reasons_show_in_the_row_and_first_in_the_history(app, client, auth, make_user, make_piece):
+    piece = make_piece("Caught")
+    comment_id = add_comment(app, piece.id, "Buy now", status=CommentStatus.SPAM,
+                             held_reason="blocked word: buy")
+    fast = add_comment(app, piece.id, "Quick", status=CommentStatus.SPAM, held_reason="too fast")
+    auth.login(make_user("moderator"))
+    page = client.get("/moderation/comments?status=spam").get_data(as_text=True)
+    assert '<p class="held">Held: blocked word: buy</p>' in page
+    assert '<p class="held">Held: too fast</p>' in page
+    client.post(f"/moderation/comments/{fast}", data={"action": "approve"})
+    history = client.get(f"/moderation/comments/{fast}").get_data(as_text=True).split(
+        "<h2>History</h2>")[1]
+    rows = [line for line in history.splitlines() if "<tr" in line and "<td>" in line]
+    assert "<td>the site</td><td>Held on arrival: too fast</td>" in rows[0]
+    assert rows[1].endswith("<td>approve</td></tr>")
+    client.post(f"/moderation/comments/{comment_id}", data={"action": "approve"})
+    plain = add_comment(app, piece.id, "Plain")
+    for url in (f"/moderation/comments/{plain}", "/moderation/comments"):
+        assert "Held:" not in client.get(url).get_data(as_text=True), url
+
+
+def test_a_withdrawn_comment_cannot_be_restored_or_approved(app, client, auth, make_user, make_piece):
+    piece = make_piece("Withdrawn")
+    comment_id = add_comment(app, piece.id, "Changed my mind", withdrawn=True)
+    moderator = make_user("moderator")
+    with app.app_context():
+        user = db.session.get(User, moderator.id)
+        for action in ("restore", "approve"):
+            assert services.moderate(user, [comment_id], action) == []
+    auth.login(moderator)
+    client.post(f"/moderation/comments/{comment_id}", data={"action": "restore"})
+    client.post("/moderation/comments", data={"action": "restore", "all": "1",
+                                              "shown": [str(comment_id)], "status": "deleted"})
+    assert statuses(app, [comment_id]) == [CommentStatus.DELETED]
+    page = client.get(f"/moderation/comments/{comment_id}").get_data(as_text=True)
+    assert '<p class="withdrawn">Withdrawn by the reader on <time' in page
+    assert 'data-action="restore"' not in page and "Edit the text" not in page
+    assert "<td>the reader</td><td>withdraw</td>" in page and "a removed account" not in page
+    queue = client.get("/moderation/comments?status=deleted").get_data(as_text=True)
+    assert "Withdrawn by the reader on" in queue and f'value="restore:{comment_id}"' not in queue
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(ModerationEvent.id))) == 1

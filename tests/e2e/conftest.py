@@ -20,12 +20,16 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
@@ -201,10 +205,86 @@ def _wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> Non
     raise RuntimeError(f"gunicorn did not answer on {url} within 30 s:\n{log.read_text()}")
 
 
+class MailCatcher:
+    """A tiny SMTP server on 127.0.0.1 that keeps every message the served app sends.
+
+    Just enough of RFC 5321 for smtplib (EHLO, MAIL, RCPT, DATA, QUIT), in a thread: the
+    journeys read the mails a moderator would get, and no mail leaves the machine.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen()
+        self.port = int(self._socket.getsockname()[1])
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:  # closed
+                return
+            with connection, connection.makefile("rwb") as stream:
+                self._session(stream)
+
+    def _session(self, stream: Any) -> None:
+        def reply(line: str) -> None:
+            stream.write(line.encode() + b"\r\n")
+            stream.flush()
+
+        reply("220 localhost catcher")
+        while line := stream.readline():
+            verb = line.decode(errors="replace").strip().split(" ", 1)[0].upper()
+            if verb == "DATA":
+                reply("354 go on")
+                data = b""
+                while (chunk := stream.readline()) not in (b".\r\n", b""):
+                    data += chunk[1:] if chunk.startswith(b"..") else chunk
+                self.messages.append(BytesParser(policy=default_policy).parsebytes(data))
+                reply("250 kept")
+            elif verb == "QUIT":
+                reply("221 bye")
+                return
+            elif verb == "EHLO":
+                reply("250 localhost")
+            else:
+                reply("250 ok")
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
+        """The messages once at least `count` have come (mail is sent after the response)."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.messages) >= count, f"{len(self.messages)} mails came, not {count}"
+        return self.messages
+
+    def close(self) -> None:
+        self._socket.close()
+
+
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """gunicorn, one worker, on 127.0.0.1 on a free port, with a fresh migrated database."""
+def mail_catcher() -> Iterator[MailCatcher]:
+    catcher = MailCatcher()
+    yield catcher
+    catcher.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(request: pytest.FixtureRequest,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """gunicorn, one worker, on 127.0.0.1 on a free port, with a fresh migrated database.
+
+    A test module may change the served settings with a module-level SERVED_OVERRIDES, and
+    send the served app's mail to the `mail_catcher` with MAIL_CAUGHT = True."""
     folder = tmp_path_factory.mktemp("e2e-server")
+    overrides = dict(getattr(request.module, "SERVED_OVERRIDES", {}))
+    if getattr(request.module, "MAIL_CAUGHT", False):
+        catcher: MailCatcher = request.getfixturevalue("mail_catcher")
+        overrides.update({"CMS_MAIL_SERVER": "127.0.0.1", "CMS_MAIL_PORT": catcher.port,
+                          "CMS_MAIL_SENDER": "news@example.org"})
     app, database_url = _prepare_database(folder)
     users, campaign = _seed(app)
     port = _free_port()
@@ -212,7 +292,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         **os.environ,
         "CMS_DATABASE_URL": database_url,
         "CMS_INSTANCE_PATH": str(folder / "instance"),
-        **{env_name(key): str(value) for key, value in SERVED_SETTINGS.items()},
+        **{env_name(key): str(value) for key, value in {**SERVED_SETTINGS, **overrides}.items()},
         "CMS_BIND": f"127.0.0.1:{port}",
         "CMS_BASE_URL": f"http://127.0.0.1:{port}",
         "CMS_WORKERS": "1",
@@ -319,6 +399,13 @@ class Journey:
         page.screenshot(path=str(path), full_page=True)
         self.check()
         return path
+
+    def forgive(self, status: int) -> None:
+        """A page answered `status` on purpose (the refusal under test): the console error the
+        browser logs for it is expected, and nothing else is forgiven."""
+        self.script_errors = [error for error in self.script_errors
+                              if not error.startswith(f"console: Failed to load resource: the server "
+                                                      f"responded with a status of {status} ")]
 
     def check(self) -> None:
         assert not self.dialogs, f"a script opened a dialog: {self.dialogs}"

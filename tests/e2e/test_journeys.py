@@ -149,12 +149,12 @@ def _interview(journey: Journey, title: str):
     return journey.server.publish(f"{title} ({variant})", TRANSCRIPT, interview=True)
 
 
-def test_reader_comments_and_sees_the_moderation_notice_not_the_comment(journey: Journey):
+def test_reader_comments_and_sees_the_moderation_notice_and_what_they_sent(journey: Journey):
     piece = _interview(journey, "Readers write back")
     reader = journey.person()
     reader.goto(piece.path)
     comments = reader.locator("section.comments")
-    expect(comments.get_by_role("heading", level=2)).to_have_text("0 comments")
+    expect(comments.get_by_role("heading", level=2)).to_have_text("No comments yet")
     reader.get_by_role("link", name="Write a comment").click()
     expect(reader.get_by_role("heading", level=1)).to_have_text(f"Comment on “{piece.title}”")
     reader.get_by_label("Your name").fill("Aysel")
@@ -164,11 +164,16 @@ def test_reader_comments_and_sees_the_moderation_notice_not_the_comment(journey:
     reader.get_by_role("button", name="Send comment").click()
     expect(reader.get_by_role("heading", level=1)).to_have_text("Comment received")
     expect(reader.get_by_role("status")).to_have_text(THANKS)
-    expect(reader.get_by_text("it stays text")).to_have_count(0)
+    sent = reader.get_by_role("region", name="What you sent")
+    expect(sent.locator(".author")).to_have_text("Aysel")
+    expect(sent.locator(".comment-text p").nth(1)).to_have_text(
+        f"I tried to post {SCRIPT} here, and it stays text.")
+    expect(reader.get_by_role("link", name="Withdraw this comment")).to_have_attribute(
+        "href", re.compile(r"^/comments/withdraw\?key=[A-Za-z0-9_-]{40,}$"))
     journey.step(reader, "moderation notice")
 
     reader.get_by_role("link", name=f"Back to “{piece.title}”").click()
-    expect(comments.get_by_role("heading", level=2)).to_have_text("0 comments")
+    expect(comments.get_by_role("heading", level=2)).to_have_text("No comments yet")
     expect(reader.get_by_text("it stays text")).to_have_count(0)
     journey.step(reader, "the comment is not shown yet")
 

@@ -16,6 +16,7 @@ from cms.accounts.models import Role, User
 from cms.articles.models import Article, PieceStatus
 from cms.articles.services import PieceData
 from cms.campaigns.models import Campaign
+from cms.comments.identity import new_withdraw_key, withdraw_hash
 from cms.comments.models import Comment, CommentStatus
 from cms.comments.tokens import make_token
 from cms.database import utcnow
@@ -60,6 +61,9 @@ MATRIX = [
     ("GET", "/comments/{a_id}/write", None, PUBLIC),
     ("GET", "/comments/{a_id}/reply/{comment}", None, PUBLIC),
     ("POST", "/comments/{a_id}", "comment", PUBLIC),
+    # The key is the reader's secret, the form's only credential (no session, no CSRF token).
+    ("GET", "/comments/withdraw?key={withdraw}", None, PUBLIC),
+    ("POST", "/comments/withdraw", {"key": "{withdraw}"}, PUBLIC),
     ("GET", "/login", None, LOGIN_PAGE),
     ("POST", "/login", "login", (400,) + (302,) * 5),
     # Two-factor sign-in. The code step checks its own signed token (none here: 400; a browser
@@ -122,6 +126,8 @@ MATRIX = [
     ("POST", "/moderation/comments", {"ids": "{comment}", "action": "spam"}, MODERATORS_ACT),
     ("GET", "/moderation/comments/{comment}", None, MODERATORS),
     ("POST", "/moderation/comments/{comment}", {"action": "unapprove"}, MODERATORS_ACT),
+    ("POST", "/moderation/comments/{comment}/edit",
+     {"body": "Hello, edited.", "reason": "a typo"}, MODERATORS_ACT),
     ("POST", "/moderation/pieces/{a_id}/comments", {"open": ""}, MODERATORS_ACT),
     ("GET", "/moderation/blocked-words", None, ADMINS),
     ("POST", "/moderation/blocked-words", {"words": "casino"}, (400, 403, 403, 403, 403, 302)),
@@ -154,14 +160,17 @@ def _world(app):
         from cms.articles.services import get_or_create_tags
 
         article.tags = get_or_create_tags(["Rights"], "topic")
+        withdraw = new_withdraw_key()
         comment = Comment(piece_id=article.id, author_name="Reader", body="Hello",
-                          body_html="<p>Hello</p>", status=CommentStatus.APPROVED)
+                          body_html="<p>Hello</p>", status=CommentStatus.APPROVED,
+                          withdraw_hash=withdraw_hash(withdraw))
         db.session.add(comment)
         db.session.commit()
         return {
             "a_id": article.id, "a_slug": article.slug, "i_id": interview.id,
             "i_slug": interview.slug, "c_id": campaign.id, "c_slug": campaign.slug,
-            "comment": comment.id, "tag": "rights", "year": when.year, "month": when.month,
+            "comment": comment.id, "withdraw": withdraw, "tag": "rights", "year": when.year,
+            "month": when.month,
             "emails": {role: user.email for role, user in users.items()},
             "missing": "no-such-file.png",
             **_account_keys(users["other_writer"]),
@@ -266,8 +275,9 @@ def test_every_route_is_in_the_matrix(app):
 
 # POST addresses that are also pages (a form shown by GET): their GET is in the matrix above.
 GET_TOO = {path for method, path, _, _ in MATRIX if method == "GET"}
+# Not the withdraw form: its key is its token (without it the answer is 404; test_withdraw.py).
 STATE_CHANGING = [(method, path, data, statuses) for method, path, data, statuses in MATRIX
-                  if method == "POST" and path != "/login"]
+                  if method == "POST" and path not in ("/login", "/comments/withdraw")]
 # Roles allowed to make each change: the refusal must come from the token, not the role.
 ALLOWED = {row[1]: ROLES[[s < 400 for s in row[3]].index(True, 1)] for row in STATE_CHANGING}
 
