@@ -4,7 +4,9 @@ Spam and deleted comments are deleted, with their moderation events,
 CMS_COMMENT_RETENTION_DAYS after they became spam or deleted; approved replies to them
 stay, standing on their own (comments.parent_id is ON DELETE SET NULL). Commenters'
 e-mail addresses, and their keyed hash, are dropped CMS_COMMENTER_EMAIL_DAYS after the
-comment was posted. Pending and approved comments are never purged.
+comment was posted. The text a moderator's edit replaced (often a phone number or an
+address taken out) stays in the comment's history CMS_COMMENT_RETENTION_DAYS too, then only
+the edit's reason is kept. Pending and approved comments are never purged.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ BATCH = 500  # rows per statement and per transaction: short locks on a large ta
 class PurgeResult:
     purged: int  # spam or deleted comments deleted
     emails_dropped: int  # comments whose address (and its hash) was dropped
+    edits_dropped: int  # moderators' edits whose earlier text was dropped
 
 
 def became_unwanted_at() -> ColumnElement[Any]:
@@ -94,8 +97,23 @@ def drop_old_emails(now: datetime, batch: int = BATCH) -> int:
     return done
 
 
+def drop_old_edits(now: datetime, batch: int = BATCH) -> int:
+    """Forget the text that moderators' edits replaced, past the retention period; how many."""
+    days = current_app.config["CMS_COMMENT_RETENTION_DAYS"]
+    old = and_(ModerationEvent.action == "edit", ModerationEvent.previous_body.is_not(None),
+               ModerationEvent.at <= now - timedelta(days=days))
+    done = 0
+    while ids := db.session.scalars(select(ModerationEvent.id).where(old).limit(batch)).all():
+        done += db.session.execute(
+            update(ModerationEvent).where(ModerationEvent.id.in_(ids)).values(previous_body=None),
+            execution_options={"synchronize_session": False}).rowcount
+        db.session.commit()
+    return done
+
+
 def purge(now: datetime | None = None, batch: int = BATCH) -> PurgeResult:
-    """Apply both retention rules. Neither changes a public page: only approved comments are
+    """Apply the retention rules. None changes a public page: only approved comments are
     shown, and a reply whose parent is gone was already shown on its own."""
     now = now or utcnow()
-    return PurgeResult(purge_comments(now, batch), drop_old_emails(now, batch))
+    return PurgeResult(purge_comments(now, batch), drop_old_emails(now, batch),
+                       drop_old_edits(now, batch))

@@ -15,7 +15,8 @@ from cms.comments.withdraw import withdraw_comment
 from cms.database import utcnow
 from cms.extensions import db
 
-NOTHING = "purged: 0 spam or deleted comments; e-mail addresses dropped: 0\n"
+REPORT = "purged: {} spam or deleted comments; e-mail addresses dropped: {}; edited texts dropped: {}\n"
+NOTHING = REPORT.format(0, 0, 0)
 
 
 @pytest.fixture
@@ -131,7 +132,7 @@ def test_addresses_are_dropped_366_days_after_posting_not_364(app, runner, comme
     kept = comment(state, 364, 0)
     dropped = comment(state, 366, 0)
     result = runner.invoke(args=["comments", "purge"])
-    assert result.output == "purged: 0 spam or deleted comments; e-mail addresses dropped: 1\n"
+    assert result.output == REPORT.format(0, 1, 0)
     with app.app_context():
         old, new = db.session.get(Comment, dropped), db.session.get(Comment, kept)
         assert (old.author_email, old.email_hash) == ("", None)
@@ -149,7 +150,7 @@ def test_the_command_reports_both_counts_and_works_in_batches(app, runner, comme
     comment("approve", 400, 400, email="")  # no address: nothing to drop, not counted
     result = runner.invoke(args=["comments", "purge", "--batch", "1"])
     assert result.exit_code == 0
-    assert result.output == "purged: 3 spam or deleted comments; e-mail addresses dropped: 2\n"
+    assert result.output == REPORT.format(3, 2, 0)
     assert len(remaining(app)) == 3
     assert runner.invoke(args=["comments", "purge"]).output == NOTHING
 
@@ -159,4 +160,27 @@ def test_the_periods_are_settings(app, runner, comment):
     comment("spam", 8, 8)
     comment("approve", 31, 31)
     assert runner.invoke(args=["comments", "purge"]).output == (
-        "purged: 1 spam or deleted comments; e-mail addresses dropped: 1\n")
+        "purged: 1 spam or deleted comments; e-mail addresses dropped: 1; edited texts dropped: 0\n")
+
+
+def test_the_text_an_edit_replaced_is_kept_31_days_not_longer(app, runner, comment, moderator):
+    from cms.comments.editing import edit_comment
+
+    ids = [comment("approve", 40, 40), comment("approve", 40, 40)]
+    with app.app_context():
+        for comment_id, days in zip(ids, (29, 31), strict=True):
+            edit_comment(db.session.get(User, moderator.id), db.session.get(Comment, comment_id),
+                         "Call me, number removed", "removed a phone number")
+            db.session.execute(update(ModerationEvent).where(
+                ModerationEvent.comment_id == comment_id, ModerationEvent.action == "edit",
+            ).values(at=utcnow() - timedelta(days=days)))
+        db.session.commit()
+    assert runner.invoke(args=["comments", "purge"]).output == (
+        "purged: 0 spam or deleted comments; e-mail addresses dropped: 0; edited texts dropped: 1\n")
+    with app.app_context():
+        edits = {event.comment_id: event for event in db.session.scalars(
+            select(ModerationEvent).where(ModerationEvent.action == "edit"))}
+        assert edits[ids[0]].previous_body.startswith("Comment ")
+        assert edits[ids[1]].previous_body is None
+        assert edits[ids[1]].reason == "removed a phone number"
+        assert db.session.get(Comment, ids[1]).body == "Call me, number removed"
