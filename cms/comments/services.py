@@ -52,6 +52,10 @@ class CommentError(RuleError):
     """A comment that breaks a rule; `field` names the form field to show it on."""
 
 
+class AlreadySent(CommentError):
+    """The same reader's same words on the same piece, a moment ago: nothing to correct."""
+
+
 # --- Open or closed ------------------------------------------------------------------------------
 
 
@@ -186,7 +190,7 @@ def post_comment(piece: Piece, name: str, email: str, body: str, parent_id: int 
     email_hash = identity.email_hash(email)
     once = _duplicate_key(piece, name, email_hash or f"client:{client}", body)
     if not _claim_once(once):
-        raise CommentError("body", DUPLICATE)
+        raise AlreadySent("body", DUPLICATE)
     key = identity.new_withdraw_key()
     comment = Comment(piece=piece, parent=parent, author_name=name, author_email=email, body=body,
                       body_html=html, status=CommentStatus.SPAM if held else CommentStatus.PENDING,

@@ -145,6 +145,8 @@ def post(piece_id: int) -> Response:
         comment = services.post_comment(piece, form.name.data or "", form.email.data or "",
                                         form.body.data or "", parent_id, held=held,
                                         client=ratelimit.client(request.remote_addr))
+    except services.AlreadySent as exc:
+        return _no_store(_form_page(piece, form, parent, exc.message, 400, served_at))
     except services.CommentError as exc:
         getattr(form, exc.field, form.body).errors.append(exc.message)  # type: ignore[union-attr]
         return _no_store(_form_page(piece, form, parent, status=400, served_at=served_at))

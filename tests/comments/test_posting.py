@@ -168,7 +168,8 @@ def test_the_same_reader_twice_is_told_of_their_own_comment_and_may_send_it_afte
     again = send_comment(piece, "Same words\n", name=" ANA ", email="Ana@Example.org")
     page = again.get_data(as_text=True)
     assert again.status_code == 400
-    assert f'<p class="error" id="body-error">{services.DUPLICATE}</p>' in page
+    assert f'<p class="error" role="alert">{services.DUPLICATE}</p>' in page
+    assert "Please correct" not in page and 'class="error" id="body-error"' not in page
     assert ">\r\nSame words\n</textarea>" in page and 'value="Ana@Example.org"' in page
     assert send_comment(other, "Same words", name="Ana", email="ana@example.org").status_code == 200
     moving_clock.now += 10 * 60 - 1
