@@ -346,10 +346,12 @@ def _folder_for(node: pytest.Item) -> Path:
 
 
 def log_in(page: Page, server: LiveServer, role: str,
-           before_submit: Callable[[], Any] | None = None) -> None:
-    """Through the login form, as a person would; lands on the desk."""
+           before_submit: Callable[[], Any] | None = None, *, here: bool = False) -> None:
+    """Through the login form, as a person would: the one at /login (landing on the desk),
+    or with `here` the one this page shows (a page that asked for a login, then itself)."""
     email, password = server.login_as(role)
-    page.goto("/login")
+    if not here:
+        page.goto("/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     if before_submit is not None:
@@ -411,8 +413,9 @@ class Journey:
         assert not self.dialogs, f"a script opened a dialog: {self.dialogs}"
         assert not self.script_errors, f"a script failed: {self.script_errors}"
 
-    def log_in(self, page: Page, role: str) -> None:
-        log_in(page, self.server, role, before_submit=lambda: self.step(page, f"{role} login form"))
+    def log_in(self, page: Page, role: str, *, here: bool = False) -> None:
+        log_in(page, self.server, role, before_submit=lambda: self.step(page, f"{role} login form"),
+               here=here)
 
     def close(self) -> None:
         for context in self.contexts:

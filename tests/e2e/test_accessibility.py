@@ -98,10 +98,7 @@ def test_comment_form_is_accessible(axe: Axe, interview: Published):
 def test_moderation_queue_is_accessible(axe: Axe, live_server: LiveServer, interview: Published):
     page = axe.page()
     page.goto("/moderation/comments")
-    email, password = live_server.login_as("moderator")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, "moderator", here=True)
     expect(page.locator("table.moderation tbody tr")).not_to_have_count(0)
     axe.assert_clean(page, "moderation queue")
     page.get_by_role("link", name=re.compile(r"^History of #")).first.click()
@@ -267,10 +264,7 @@ def test_moderation_pages_are_accessible_at_every_width(axe: Axe, live_server: L
     page = axe.page()
     page.set_viewport_size(WIDTHS[width])
     page.goto("/moderation/comments")
-    email, password = live_server.login_as("admin")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, "admin", here=True)
     expect(page.locator("table.moderation tbody tr")).not_to_have_count(0)
     expect(page.locator(".shortcuts")).to_be_visible()  # this context runs scripts
     _no_sideways_scroll(page)

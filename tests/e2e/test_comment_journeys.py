@@ -123,11 +123,7 @@ def test_a_moderator_approves_from_the_email_link(journey: Journey, mail_catcher
     moderator.goto(link.group(0))  # the link alone: a login form, nothing approved
     expect(moderator).to_have_url(re.compile(r"/login\?next="))
     assert journey.server.comments_on(piece) == [("pending", "Please publish the court's answer too.")]
-    email, password = journey.server.login_as("moderator")
-    moderator.get_by_label("Email").fill(email)
-    moderator.get_by_label("Password").fill(password)
-    journey.step(moderator, "login from the mail")
-    moderator.get_by_role("button", name="Log in").click()
+    journey.log_in(moderator, "moderator", here=True)
     expect(moderator).to_have_url(re.compile(rf"/moderation/comments/{comment_id}$"))
     expect(moderator.get_by_role("heading", level=1)).to_have_text(f"Comment #{comment_id}")
     journey.step(moderator, "the comment from the mail")

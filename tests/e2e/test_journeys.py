@@ -187,11 +187,7 @@ def test_moderator_finds_the_comment_in_the_queue_and_approves_it(journey: Journ
     moderator = journey.person()
     moderator.goto("/moderation/comments")  # not logged in: sent to the login form, then back
     expect(moderator).to_have_url(re.compile(r"/login\?next="))
-    email, password = journey.server.login_as("moderator")
-    moderator.get_by_label("Email").fill(email)
-    moderator.get_by_label("Password").fill(password)
-    journey.step(moderator, "moderator logs in")
-    moderator.get_by_role("button", name="Log in").click()
+    journey.log_in(moderator, "moderator", here=True)
 
     expect(moderator).to_have_url(re.compile(r"/moderation/comments$"))
     expect(moderator.get_by_role("link", name=re.compile(r"^Pending \(\d+\)$"))).to_have_attribute(
