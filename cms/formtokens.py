@@ -64,6 +64,16 @@ def read_token(value: str | None, purpose: str, subject: int = 0, *, max_age: in
     return token
 
 
+def signed_by_us(value: str | None, purpose: str, subject: int = 0) -> bool:
+    """Whether a token is ours for this form and object, expired or spent as it may be: the form
+    came from a reader who got it here, not from a bot that never loaded it."""
+    try:
+        data = _serializer().loads(value or "")
+        return str(data["for"]) == purpose and int(data["of"]) == subject
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return False
+
+
 def spend(token: FormToken, max_age: int, name: str = "form") -> None:
     """Use a token once: a second use (a replay) raises. The mark lives as long as the token."""
     expires = token.served_at + max_age + 1

@@ -4,6 +4,7 @@ that no stored text may hold."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 
 class RuleError(ValueError):
@@ -37,6 +38,12 @@ def accepted_text(text: str) -> str:
 def clean_name(text: str) -> str:
     """A person's name as stored: accepted characters, no bidi controls, spaces folded."""
     return " ".join(BIDI_CONTROLS.sub("", accepted_text(text)).split())
+
+
+def blank(text: str) -> bool:
+    """Whether a text shows nothing: only spaces and invisible characters (zero-width spaces
+    and joiners, direction marks, combining marks on nothing)."""
+    return all(char.isspace() or unicodedata.category(char) in {"Cf", "Mn", "Me"} for char in text)
 
 
 def small_int(value: str | None) -> int | None:

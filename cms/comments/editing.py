@@ -9,6 +9,7 @@ from cms.comments.services import BODY_MAX, CommentError, clean_text
 from cms.database import utcnow
 from cms.extensions import db
 from cms.permissions import Action, require
+from cms.rules import blank, clean_name
 from cms.textformat import plain_text_to_html
 
 REASON_MAX = 200  # ModerationEvent.reason
@@ -21,8 +22,8 @@ def edit_comment(user: User | None, comment: Comment, body: str, reason: str) ->
     require(user, Action.SEE_PIECE, comment.piece)
     if comment.withdrawn_at is not None:
         raise CommentError("body", "The reader withdrew this comment: it cannot be edited.")
-    body, reason = clean_text(body), " ".join(clean_text(reason).split())
-    if not body.strip():
+    body, reason = clean_text(body), clean_name(reason)
+    if blank(body):
         raise CommentError("body", "The comment is empty.")
     if len(body) > BODY_MAX:
         raise CommentError("body", f"The comment may have at most {BODY_MAX:,} characters.")

@@ -166,6 +166,9 @@ def comment_act(comment_id: int) -> Response:
 @moderator_required
 def edit(comment_id: int) -> Response | tuple[str, int]:
     found = services.visible_comment(current_user, comment_id) or abort(404)
+    if found.withdrawn_at is not None:  # withdrawn while the moderator was typing: no form to show
+        flash("The reader withdrew this comment: it cannot be edited.")
+        return redirect(url_for("moderation.comment", comment_id=found.id))
     form = EditCommentForm()
     try:
         edit_comment(current_user, found, form.body.data or "", form.reason.data or "")
@@ -190,10 +193,14 @@ def piece_comments(piece_id: int) -> Response:
 
 @bp.route("/blocked-words", methods=["GET", "POST"])
 @permission_required(Action.SET_BLOCKED_WORDS)
-def blocked_words() -> str | Response:
+def blocked_words() -> str | Response | tuple[str, int]:
     form = BlockedWordsForm()
     if form.validate_on_submit():
-        words = services.set_blocked_words(current_user, form.words.data or "")
+        try:
+            words = services.set_blocked_words(current_user, form.words.data or "")
+        except services.CommentError as exc:
+            form.words.errors = [exc.message]
+            return render_template("moderation/blocked_words.html", form=form), 400
         flash(f"{len(words)} blocked word{'' if len(words) == 1 else 's'} saved.")
         return redirect(url_for("moderation.blocked_words"))
     if request.method == "GET":

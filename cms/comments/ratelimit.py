@@ -24,19 +24,18 @@ def client(address: str | None) -> str:
 
 
 def check(address: str | None, piece_id: int) -> None:
-    """Count a comment from `address` on a piece, in one step; raise RateLimited past any
-    limit. A broken counter store (Redis down) is logged and lets the comment through."""
+    """Count a comment from `address` on a piece; raise RateLimited past any limit. The piece's
+    count is taken only for a client within its own limits, so that one client cannot use up
+    a piece's limit for everyone. A broken counter store (Redis down) is logged and lets the
+    comment through."""
     config = current_app.config
     key = client(address)
-    limits = [
-        (key, 60, config["CMS_COMMENT_RATE_PER_MINUTE"], PER_MINUTE),
-        (key, 86400, config["CMS_COMMENT_RATE_PER_DAY"], PER_DAY),
-        # Keyed by the site's secret too: sites that share one Redis count their pieces apart.
-        (client_key(str(piece_id), config["SECRET_KEY"], purpose="comment-piece"), 60,
-         config["CMS_COMMENT_PIECE_RATE_PER_MINUTE"], PER_PIECE),
-    ]
     try:
-        hit_limits(limits, PER_MINUTE)
+        hit_limits([(key, 60, config["CMS_COMMENT_RATE_PER_MINUTE"], PER_MINUTE),
+                    (key, 86400, config["CMS_COMMENT_RATE_PER_DAY"], PER_DAY)], PER_MINUTE)
+        # Keyed by the site's secret too: sites that share one Redis count their pieces apart.
+        hit_limits([(client_key(str(piece_id), config["SECRET_KEY"], purpose="comment-piece"), 60,
+                     config["CMS_COMMENT_PIECE_RATE_PER_MINUTE"])], PER_PIECE)
     except RateLimited:
         raise
     except Exception:  # a broken Redis must not stop readers commenting

@@ -41,9 +41,28 @@ class Entry:
         return bool(last & found)
 
 
+def _visible(text: str) -> str:
+    """The text without what splits a word unseen: format characters (zero-width joiners and
+    spaces, soft hyphens, direction marks) and combining marks left over after composing
+    ("i" + dot above, a strike-through), so "as\u200bs" and "a\u00adss" read "ass"."""
+    composed = unicodedata.normalize("NFC", text)
+    return "".join(char for char in composed if unicodedata.category(char) not in {"Cf", "Mn", "Me"})
+
+
 def folded_words(text: str) -> list[frozenset[str]]:
     """Each word of `text` as its folded forms (two for a word with a schwa)."""
-    return [frozenset(variants(word)) for word in _WORD.findall(unicodedata.normalize("NFC", text))]
+    return [frozenset(variants(word)) for word in _WORD.findall(_visible(text))]
+
+
+def problem(typed: str) -> str | None:
+    """Why an entry cannot be used as typed, or None: it must hold a word, and `*` may only
+    end its last word."""
+    if not folded_words(typed):
+        return f"“{typed}” has no letter or digit to match."
+    star = typed.find("*")
+    if star != -1 and (star != len(typed.rstrip()) - 1 or not _WORD.match(typed[star - 1:star])):
+        return f"“{typed}”: * may only end a word, as in “embass*”."
+    return None
 
 
 def entry(typed: str) -> Entry | None:

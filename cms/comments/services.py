@@ -23,7 +23,7 @@ from cms.comments.models import Comment, CommentStatus, ModerationEvent, SiteSet
 from cms.database import utcnow
 from cms.extensions import db
 from cms.permissions import Action, require
-from cms.rules import RuleError, accepted_text, clean_name
+from cms.rules import RuleError, accepted_text, blank, clean_name
 from cms.search.analysis import fold
 from cms.textformat import normalize_newlines, plain_text_to_html
 
@@ -95,6 +95,9 @@ def set_blocked_words(user: User | None, text: str) -> list[str]:
     """Admins set the words (one per line) that send a comment straight to spam."""
     require(user, Action.SET_BLOCKED_WORDS)
     words = sorted({w.strip() for w in clean_text(text).split("\n") if w.strip()}, key=str.casefold)
+    problems = [found for found in map(screening.problem, words) if found]
+    if problems:
+        raise CommentError("words", " ".join(problems[:5]) + " Nothing was saved.")
     setting = db.session.get(SiteSetting, BLOCKED_WORDS) or SiteSetting(name=BLOCKED_WORDS)
     setting.value = "\n".join(words)
     db.session.add(setting)
@@ -147,13 +150,13 @@ def _release(key: str) -> None:
 
 
 def _validate(name: str, email: str, body: str) -> None:
-    if not name:
+    if blank(name):
         raise CommentError("name", "Your name is required.")
     if len(name) > NAME_MAX:
         raise CommentError("name", f"Your name may have at most {NAME_MAX} characters.")
     if len(email) > EMAIL_MAX:
         raise CommentError("email", f"The email address may have at most {EMAIL_MAX} characters.")
-    if not body.strip():
+    if blank(body):
         raise CommentError("body", "The comment is empty.")
     if len(body) > BODY_MAX:
         raise CommentError("body", f"The comment may have at most {BODY_MAX:,} characters.")

@@ -12,8 +12,8 @@ from flask import current_app
 from cms import formtokens
 from cms.formtokens import FormToken, FormTokenError, clock, seconds_since_served
 
-__all__ = ["FormToken", "FormTokenError", "clock", "make_token", "read_token", "seconds_since_served",
-           "spend"]
+__all__ = ["FormToken", "FormTokenError", "clock", "make_token", "read_token", "ours",
+           "seconds_since_served", "spend"]
 
 PURPOSE = "comment"
 NAME = "comment form"
@@ -30,6 +30,11 @@ def make_token(piece_id: int, served_at: int | None = None) -> str:
 def read_token(value: str | None, piece_id: int) -> FormToken:
     """The token's content, checked: signed by us, for this piece, not expired."""
     return formtokens.read_token(value, PURPOSE, piece_id, max_age=_max_age(), name=NAME)
+
+
+def ours(value: str | None, piece_id: int) -> bool:
+    """A token we signed for this piece's form, however old or spent."""
+    return formtokens.signed_by_us(value, PURPOSE, piece_id)
 
 
 def spend(token: FormToken) -> None:

@@ -113,34 +113,46 @@ def _trap(form: CommentForm, token: tokens.FormToken | None) -> str:
     return ""
 
 
+def _refused_served_at(form: CommentForm, piece: Piece, token: tokens.FormToken | None) -> int | None:
+    """The time a form sent back to be tried again says its reader got it: the first time, or
+    for an expired or spent form of ours long enough ago not to count as "too fast" (a reader
+    who presses Send again at once is no bot). A form we never signed gets a fresh time."""
+    if token is not None:
+        return token.served_at
+    if not current_user.is_authenticated and tokens.ours(form.form_token.data, piece.id):
+        return int(tokens.clock()) - int(current_app.config["CMS_COMMENT_MIN_SECONDS"])
+    return None
+
+
 @bp.route("/<int(max=2147483647):piece_id>", methods=["POST"])
 @csrf.exempt  # checked below: the form token (anonymous) or the session's CSRF token
 def post(piece_id: int) -> Response:
-    """Read the form, count it against the limits, check it, save it; a refused comment comes
-    back in the form with what the reader typed."""
+    """Read the form, check its token and fields, count it against the limits, save it; a
+    refused comment comes back in the form with what the reader typed."""
     piece = _public_piece(piece_id)
     form = CommentForm()
     reply_to = (form.reply_to.data or "").strip()
     parent_id = (small_int(reply_to) or 0) if reply_to else None  # 0: a reply to nothing we know
     parent = services.approved_comment(piece, parent_id) if parent_id else None
+    error, token = _security_error(form, piece)
+    served_at = _refused_served_at(form, piece, token)
+    if error:
+        return _no_store(_form_page(piece, form, parent, f"{error} {KEPT}", 400, served_at))
+    if not form.validate():
+        return _no_store(_form_page(piece, form, parent, status=400, served_at=served_at))
+    # Only a form that would be saved counts: refused requests cannot use up a piece's limit.
     try:
         ratelimit.check(request.remote_addr, piece.id)
     except ratelimit.RateLimited as exc:
-        response = _no_store(_form_page(piece, form, parent, f"{exc} {KEPT}", 429))
+        response = _no_store(_form_page(piece, form, parent, f"{exc} {KEPT}", 429, served_at))
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    error, token = _security_error(form, piece)
-    if error:
-        return _no_store(_form_page(piece, form, parent, f"{error} {KEPT}", 400))
-    served_at = token.served_at if token is not None else None
-    if not form.validate():
-        return _no_store(_form_page(piece, form, parent, status=400, served_at=served_at))
     held = _trap(form, token)
     if token is not None:
         try:
             tokens.spend(token)
         except tokens.FormTokenError as exc:
-            return _no_store(_form_page(piece, form, parent, f"{exc} {KEPT}", 400))
+            return _no_store(_form_page(piece, form, parent, f"{exc} {KEPT}", 400, served_at))
     try:
         comment = services.post_comment(piece, form.name.data or "", form.email.data or "",
                                         form.body.data or "", parent_id, held=held,

@@ -7,7 +7,7 @@ The key is the only credential: 256 random bits, of which only the SHA-256 is st
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, render_template, request
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
 from cms.comments import identity
@@ -26,22 +26,35 @@ WITHDRAWN = "Your comment has been withdrawn."
 # --- The rule ------------------------------------------------------------------------------------
 
 
-def comment_for_key(key: str | None, *, lock: bool = False) -> Comment | None:
-    """The comment a withdraw key belongs to, while it has not been withdrawn; `lock` holds
-    its row until the commit (PostgreSQL), so a double click withdraws it once."""
+def comment_for_key(key: str | None) -> Comment | None:
+    """The comment a withdraw key belongs to, while it has not been withdrawn."""
     if not key or len(key) > KEY_MAX:
         return None
-    query = select(Comment).where(Comment.withdraw_hash == identity.withdraw_hash(key),
-                                  Comment.status != CommentStatus.DELETED)
-    return db.session.scalar(query.with_for_update() if lock else query)
+    return db.session.scalar(select(Comment).where(
+        Comment.withdraw_hash == identity.withdraw_hash(key), Comment.status != CommentStatus.DELETED))
 
 
-def withdraw_comment(comment: Comment) -> Comment:
+def _spend_key(comment: Comment) -> bool:
+    """Clear the comment's key in one conditional UPDATE: of two requests at once (a double
+    click), on SQLite as on PostgreSQL, only the first finds it still there."""
+    spent = db.session.execute(
+        update(Comment).where(Comment.id == comment.id, Comment.withdraw_hash.is_not(None),
+                              Comment.withdraw_hash == comment.withdraw_hash,
+                              Comment.status != CommentStatus.DELETED)
+        .values(withdraw_hash=None), execution_options={"synchronize_session": False})
+    return bool(spent.rowcount)
+
+
+def withdraw_comment(comment: Comment) -> Comment | None:
     """Withdrawn by its author: deleted, the key spent, the address dropped; one event, one commit.
+    None when another request withdrew it first.
 
     A withdrawn approved comment leaves the public page: the status change from APPROVED
     makes the commit bump the page cache's generation (`Comment.affects_public_pages`).
     """
+    if not _spend_key(comment):
+        db.session.rollback()
+        return None
     now = utcnow()
     comment.status = CommentStatus.DELETED
     comment.withdrawn_at = now
@@ -78,12 +91,13 @@ def withdraw() -> Response:
     preview does, changes nothing). POST: the key from the form withdraws the comment."""
     posted = request.method == "POST"
     key = (request.form if posted else request.args).get("key", "")
-    comment = comment_for_key(key, lock=posted)
+    comment = comment_for_key(key)
     if comment is None:
         return _not_valid()
     if not posted:
         return _private(render_template("comments/withdraw.html", comment=comment, key=key))
-    withdraw_comment(comment)
+    if withdraw_comment(comment) is None:
+        return _not_valid()
     return _private(render_template("comments/withdrawn.html", message=WITHDRAWN))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cms.accounts.models import User
+from cms.comments import services
 from cms.comments.editing import edit_comment
 from cms.comments.models import Comment, CommentStatus, ModerationEvent
 from cms.comments.services import BODY_MAX, CommentError
@@ -110,3 +111,43 @@ def test_editing_an_approved_comment_updates_the_cached_public_page(app, make_us
                      "Call me, cheers", "removed a phone number")
     page = reader.get("/articles/edited").get_data(as_text=True)
     assert PHONE not in page and "Call me, cheers" in page
+
+
+def test_invisible_text_is_empty_and_a_reason_loses_its_direction_marks(app, make_user, make_piece):
+    from cms.articles.models import Piece
+    from cms.comments.editing import edit_comment
+
+    moderator = make_user("moderator")
+    piece = make_piece("Invisible")
+    with app.app_context():
+        with pytest.raises(services.CommentError) as empty:
+            services.post_comment(db.session.get(Piece, piece.id), "\u200d\u200d", "", "Hello")
+        assert (empty.value.field, empty.value.message) == ("name", "Your name is required.")
+        with pytest.raises(services.CommentError) as empty:
+            services.post_comment(db.session.get(Piece, piece.id), "Ann", "", "\u200b \u200b\n")
+        assert (empty.value.field, empty.value.message) == ("body", "The comment is empty.")
+        comment = services.post_comment(db.session.get(Piece, piece.id), "Ann", "", "Hello")
+        user = db.session.get(User, moderator.id)
+        with pytest.raises(services.CommentError) as empty:
+            edit_comment(user, comment, "\u200b", "a reason")
+        assert empty.value.message == "The comment is empty."
+        edit_comment(user, comment, "Hello there", "\u202eevil\u202c  typo")
+        assert comment.events[-1].reason == "evil typo"
+
+
+def test_an_edit_of_a_comment_withdrawn_meanwhile_says_so(app, client, auth, make_user, approved):
+    from cms.comments.withdraw import withdraw_comment
+
+    _, comment_id = approved
+    auth.login(make_user("moderator"))
+    with app.app_context():
+        comment = db.session.get(Comment, comment_id)
+        comment.withdraw_hash = "0" * 64
+        db.session.commit()
+        withdraw_comment(comment)
+    response = client.post(f"/moderation/comments/{comment_id}/edit",
+                           data={"body": "Edited anyway", "reason": "typo"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "The reader withdrew this comment: it cannot be edited." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Comment, comment_id).body == PHONE

@@ -202,3 +202,55 @@ def test_a_broken_redis_does_not_stop_readers_commenting(
     assert "comment rate limit: the counter store failed" in messages
     assert "comment duplicates: the counter store failed" in messages
     assert [c.status for c in comments_of(piece.id)] == [CommentStatus.PENDING] * 2
+
+
+@pytest.mark.config(CMS_COMMENT_PIECE_RATE_PER_MINUTE=3, CMS_COMMENT_RATE_PER_MINUTE=2)
+def test_refused_requests_and_a_client_over_its_limit_do_not_use_up_a_pieces_limit(
+    app, make_piece, comments_of, moving_clock
+):
+    """One address sending empty or token-less forms, or more than its own share, cannot close a
+    piece to everyone."""
+    piece = make_piece("Not closed by one")
+    flood = app.test_client()
+    for n in range(40):
+        empty = flood.post(f"/comments/{piece.id}", data={"name": "", "body": ""},
+                           environ_base={"REMOTE_ADDR": "203.0.113.7"})
+        assert empty.status_code == 400, n
+    mine = [send_from(app, piece, "203.0.113.7", f"Mine {n}").status_code for n in range(6)]
+    assert mine == [200, 200, 429, 429, 429, 429]
+    assert send_from(app, piece, "198.51.100.2", "A reader elsewhere").status_code == 200
+    assert len(comments_of(piece.id)) == 3
+
+
+@pytest.mark.config(CMS_COMMENT_RATE_PER_MINUTE=1, CMS_COMMENT_MIN_SECONDS=3)
+def test_a_form_refused_by_the_limit_keeps_the_time_its_reader_got_it(
+    app, client, make_piece, send_comment, comments_of, moving_clock
+):
+    """Sent again at once after the wait, it is not held as "too fast"."""
+    piece = make_piece("Sent again")
+    assert send_comment(piece, "The first").status_code == 200
+    refused = send_comment(piece, "The second, refused", token=old_token(app, piece.id, age=120))
+    assert refused.status_code == 429
+    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"',
+                      refused.get_data(as_text=True)).group(1)
+    moving_clock.now += 60
+    assert send_comment(piece, "The second, refused", token=token).status_code == 200
+    second = comments_of(piece.id)[1]
+    assert (second.status, second.held_reason) == (CommentStatus.PENDING, "")
+
+
+@pytest.mark.config(CMS_COMMENT_MIN_SECONDS=3)
+def test_an_expired_form_of_ours_comes_back_ready_but_a_forged_one_starts_the_clock(
+    app, client, make_piece, send_comment, comments_of
+):
+    from cms.comments import tokens
+
+    piece = make_piece("Expired")
+    expired = old_token(app, piece.id, age=app.config["CMS_COMMENT_FORM_MAX_AGE"] + 60)
+    for sent, held in ((expired, ""), ("forged", "too fast")):
+        page = send_comment(piece, f"After {sent[:6]}", token=sent).get_data(as_text=True)
+        token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+        assert send_comment(piece, f"After {sent[:6]}", token=token).status_code == 200
+        with app.app_context():
+            assert tokens.read_token(token, piece.id).served_at <= tokens.clock() - (3 if not held else 0)
+        assert comments_of(piece.id)[-1].held_reason == held

@@ -32,6 +32,12 @@ ENTRIES = ["ass", "free money", "embass*", "bakı", "Əliyev", "cheap pill*", "*
     ("Embassies and embassy", "embass*"),
     ("embas", None),
     ("nothing to see", None),
+    ("as\u200bs", "ass"),  # a zero-width space,
+    ("as\u200ds", "ass"),  # a zero-width joiner,
+    ("a\u00adss", "ass"),  # a soft hyphen,
+    ("as\u0336s", "ass"),  # a strike-through: unseen, they split no word
+    ("\u202eass", "ass"),  # nor does a direction mark
+    ("Ba\u200bki", "bakı"),
 ])
 def test_entries_match_whole_folded_words_and_phrases(text, held_by):
     assert screening.Blocklist(ENTRIES).first_in(text) == held_by
@@ -42,6 +48,37 @@ def test_a_phrase_never_spans_two_texts_and_empty_entries_match_nothing():
     assert blocklist.first_in("free", "money") is None
     assert blocklist.first_in("Reader", "", "free money") == "free money"
     assert screening.Blocklist(["*", "!!!", "   "]).first_in("anything at all !!! *") is None
+
+
+def test_a_dotted_capital_i_typed_in_two_characters_folds_like_the_one():
+    assert screening.Blocklist(["İstanbul"]).first_in("i\u0307stanbul, Istanbul") == "İstanbul"
+    assert screening.Blocklist(["istanbul"]).first_in("İSTANBUL") == "istanbul"
+
+
+@pytest.mark.parametrize("typed,message", [
+    ("$$$", "“$$$” has no letter or digit to match."),
+    ("*", "“*” has no letter or digit to match."),
+    ("f*ck", "“f*ck”: * may only end a word, as in “embass*”."),
+    ("ass *", "“ass *”: * may only end a word, as in “embass*”."),
+    ("*ass", "“*ass”: * may only end a word, as in “embass*”."),
+])
+def test_entries_that_cannot_work_as_typed_are_refused_with_the_form_back(
+    app, client, auth, make_user, typed, message
+):
+    from markupsafe import escape
+
+    from tests.conftest import csrf_token
+
+    auth.login(make_user("admin"))
+    page = client.get("/moderation/blocked-words").get_data(as_text=True)
+    refused = client.post("/moderation/blocked-words",
+                          data={"words": f"casino\n{typed}", "csrf_token": csrf_token(page)})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert str(escape(f"{message} Nothing was saved.")) in text
+    assert str(escape(f"casino\n{typed}")) in text.replace("\r\n", "\n")
+    with app.app_context():
+        assert services.blocked_words() == []
 
 
 def test_decomposed_accents_fold_like_composed_ones():

@@ -161,3 +161,19 @@ def test_the_link_on_the_thank_you_page_withdraws_the_comment(app, client, make_
     [comment] = comments_of(piece.id)
     assert comment.status == CommentStatus.DELETED and comment.author_email == ""
     assert client.get(link).status_code == 404
+
+
+def test_of_two_requests_at_once_only_the_first_withdraws(app, make_piece, comment_with_key):
+    """A double click: the second request read the comment before the first committed."""
+    from cms.comments.withdraw import comment_for_key, withdraw_comment
+
+    comment_id, key = comment_with_key(make_piece("Clicked twice"))
+    with app.app_context():
+        late = comment_for_key(key)
+        with db.engine.begin() as other:  # the first request, committed meanwhile
+            other.execute(Comment.__table__.update().where(Comment.__table__.c.id == comment_id)
+                          .values(withdraw_hash=None, status=CommentStatus.DELETED.value))
+        assert withdraw_comment(late) is None
+    comment, events = stored(app, comment_id)
+    assert events == [("approve", comment.moderated_by_id)]  # no second "withdraw"
+    assert comment.withdrawn_at is None
