@@ -105,4 +105,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(interviews_cli.interviews)
     app.cli.add_command(pieces_cli.pieces)
     app.cli.add_command(search_cli.search)
+    app.cli.add_command(pieces_cli.trash)
     return app

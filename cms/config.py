@@ -62,6 +62,9 @@ DEFAULTS: dict[str, Any] = {
     "CMS_COMMENT_MAX_LINKS": None,
     # Spam and deleted comments are purged this many days later (`flask comments purge`).
     "CMS_COMMENT_RETENTION_DAYS": 30,
+    # A deleted piece waits in the trash this many days, restorable by editors and admins,
+    # before `flask trash purge` deletes it (with its comments, their history and its image).
+    "CMS_TRASH_DAYS": 30,
     # Commenters' e-mail addresses (and their keyed hash) are dropped after this many days.
     "CMS_COMMENTER_EMAIL_DAYS": 365,
     # Threads (a comment and its replies) per page under a piece: pages stay light.

@@ -27,8 +27,9 @@ class Role(enum.StrEnum):
 class Action(enum.StrEnum):
     WRITE = "write"  # open the desk, write new pieces, manage one's own
     SEE_PIECE = "see piece"  # know a piece exists: a public one, or one the user may edit
-    EDIT_PIECE = "edit piece"  # change, publish, unpublish, delete one piece (needs the piece)
-    EDIT_ANY_PIECE = "edit any piece"  # every writer's pieces
+    EDIT_PIECE = "edit piece"  # change, publish, unpublish, delete one piece (needs the piece);
+    # nobody's for a piece in the trash: it answers as if it did not exist until restored
+    EDIT_ANY_PIECE = "edit any piece"  # every writer's pieces, and restoring from the trash
     MANAGE_CAMPAIGNS = "manage campaigns"
     MODERATE = "moderate"  # the comment queue, approving, closing comments
     SET_BLOCKED_WORDS = "set blocked words"
@@ -50,7 +51,7 @@ class PermissionDenied(Exception):
 
 
 class Authored(Protocol):
-    author_id: int
+    author_id: int  # and, for a piece, `trashed_at`: when it went to the trash, if it did
 
     def is_public(self) -> bool: ...
 
@@ -77,6 +78,8 @@ def can(user: Person | Any | None, action: Action, obj: Authored | None = None) 
         return False
     held = CAPABILITIES.get(user.role, frozenset())
     if action == Action.EDIT_PIECE:
+        if getattr(obj, "trashed_at", None) is not None:
+            return False
         return Action.EDIT_ANY_PIECE in held or (
             Action.WRITE in held and obj.author_id == user.id)  # type: ignore[union-attr]
     return action in held

@@ -1,4 +1,5 @@
-"""`flask pieces rerender`: the stored HTML of every piece made again from its source."""
+"""`flask pieces rerender`: the stored HTML of every piece made again from its source;
+`flask trash purge`: pieces deleted long enough ago, deleted for good."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from cms.articles.models import Piece
+from cms.articles.services import purge_trash
 from cms.extensions import db
 
 pieces = AppGroup("pieces", help="Work on the stored pieces of every kind.")
@@ -37,3 +39,13 @@ def rerender_command(batch: int) -> None:
     kinds = sorted({*Piece.__subclasses__(), *done}, key=lambda kind: kind.noun)
     counts = ", ".join(f"{done[kind]} {kind.plural.lower()}" for kind in kinds)
     click.echo(f"rerendered: {counts}")
+
+
+trash = AppGroup("trash", help="Pieces deleted from the desk, kept CMS_TRASH_DAYS.")
+
+
+@trash.command("purge")
+def purge_command() -> None:
+    """Delete for good the pieces in the trash for more than CMS_TRASH_DAYS (run it daily),
+    with their comments, moderation history, tag links and unshared images."""
+    click.echo(f"purged: {purge_trash()} pieces from the trash")

@@ -1,6 +1,6 @@
 """The writer desk at /desk/: the list of pieces, the article editor, and what every kind
-of piece shares: preview, publish, unpublish and delete. Other kinds bring their own editor
-(desk_endpoint) and reuse the helpers here."""
+of piece shares: preview, publish, unpublish, delete (to the trash) and the trash. Other kinds
+bring their own editor (desk_endpoint) and reuse the helpers here."""
 
 from __future__ import annotations
 
@@ -32,9 +32,10 @@ def desk_url(piece: Piece) -> str:
 
 
 def editable_piece(piece_id: int, kind: type[Kind] = Piece) -> Kind:  # type: ignore[assignment]
-    """The piece of `kind` with this id (404) that the current user may edit (403)."""
+    """The piece of `kind` with this id, out of the trash (404), that the current user may
+    edit (403)."""
     piece = db.session.get(Piece, piece_id)
-    if not isinstance(piece, kind):
+    if not isinstance(piece, kind) or piece.trashed_at is not None:
         abort(404)
     require(current_user, Action.EDIT_PIECE, piece)
     return piece
@@ -209,14 +210,39 @@ def unpublish(piece_id: int) -> Response:
 @bp.route("/<int:piece_id>/delete", methods=["GET", "POST"])
 @writer_required
 def delete(piece_id: int) -> str | Response:
+    """Delete as writers see it: to the trash, restorable by editors and admins."""
     piece = editable_piece(piece_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        title = piece.title
-        services.delete_piece(piece, current_user)
-        flash(f"Deleted “{title}”.")
+        services.trash_piece(piece, current_user)
+        flash(f"Moved “{piece.title}” to the trash.")
         return redirect(url_for("desk.index"))
     return render_template("desk/delete.html", piece=piece, form=form)
+
+
+@bp.route("/trash")
+@writer_required
+def trash() -> str:
+    """Pieces in the trash (a writer: their own), with when and who, until they are purged."""
+    pieces = db.paginate(services.trashed_pieces(current_user), page=requested_page(),
+                         per_page=25, error_out=False)
+    return render_template("desk/trash.html", pieces=pieces, expiry=services.trash_expiry)
+
+
+@bp.route("/<int:piece_id>/restore", methods=["POST"])
+@permission_required(Action.EDIT_ANY_PIECE)
+def restore(piece_id: int) -> Response:
+    piece = db.session.get(Piece, piece_id) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.restore_piece(piece, current_user)
+        except services.PieceError as exc:
+            db.session.rollback()
+            flash(exc.message)
+            return redirect(url_for("desk.trash"))
+        flash(f"Restored “{piece.title}”.")
+        return redirect(desk_url(piece))
+    return redirect(url_for("desk.trash"))
 
 
 def init_app(app: Flask) -> None:

@@ -8,6 +8,7 @@ text. This package knows no kind but its own: other kinds subclass Piece from th
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
@@ -136,10 +137,15 @@ class Piece(db.Model):
         ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
     )
     image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id", ondelete="SET NULL"))
+    # In the trash since then (None: not in it), moved there by that account: public nowhere,
+    # restorable for CMS_TRASH_DAYS, then purged. The row keeps its slug until then.
+    trashed_at: Mapped[datetime | None] = mapped_column(index=True)
+    trashed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])
     campaign: Mapped[Campaign | None] = relationship(lazy="joined")
     image: Mapped[Image | None] = relationship(lazy="joined")
+    trashed_by: Mapped[User | None] = relationship(foreign_keys=[trashed_by_id])
     tags: Mapped[list[Tag]] = relationship(
         secondary=piece_tags, lazy="selectin", order_by=lambda: (Tag.kind, Tag.name)
     )
@@ -176,6 +182,7 @@ class Piece(db.Model):
             cls.status == PieceStatus.PUBLISHED,
             cls.published_at.is_not(None),
             cls.published_at <= (now or utcnow()),
+            cls.trashed_at.is_(None),
         )
 
     def is_public(self, now: datetime | None = None) -> bool:
@@ -183,11 +190,27 @@ class Piece(db.Model):
             self.status == PieceStatus.PUBLISHED
             and self.published_at is not None
             and self.published_at <= (now or utcnow())
+            and self.trashed_at is None
         )
 
     @property
     def is_scheduled(self) -> bool:
-        return self.status == PieceStatus.PUBLISHED and not self.is_public()
+        return (self.status == PieceStatus.PUBLISHED and self.published_at is not None
+                and self.published_at > utcnow())
+
+    @property
+    def in_trash(self) -> bool:
+        return self.trashed_at is not None
+
+    def campaign_attribution(self) -> str:
+        """The campaign's line under this piece in this kind's words: an attribution written
+        "This article is part of…" (or "This piece…", any kind's noun) reads "This interview
+        is part of…" under an interview. Other wordings are shown as written."""
+        text = self.campaign.attribution if self.campaign else ""
+        nouns = {"piece", *(mapper.class_.noun for mapper in Piece.__mapper__.polymorphic_map.values())}
+        pattern = rf"\A(this)(\s+)({'|'.join(sorted(map(re.escape, nouns)))})\b"
+        return re.sub(pattern, lambda m: f"{m[1]}{m[2]}{self.noun}", text, count=1,
+                      flags=re.IGNORECASE)
 
     @property
     def topics(self) -> list[Tag]:

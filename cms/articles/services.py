@@ -7,10 +7,12 @@ checking the source) is asked of the piece's own class.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, extract, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from cms.accounts.models import User
 from cms.articles.images import remove_image_file
@@ -163,8 +165,71 @@ def unpublish(piece: Piece, user: User) -> Piece:
     return piece
 
 
-def delete_piece(piece: Piece, user: User) -> None:
+# --- The trash ------------------------------------------------------------------------------
+
+
+def trash_piece(piece: Piece, user: User) -> Piece:
+    """Delete as writers see it: the piece leaves every public page, feed, the index and the
+    desk list, and waits in the trash CMS_TRASH_DAYS with its comments, history and slug."""
     require(user, Action.EDIT_PIECE, piece)
+    piece.trashed_at = utcnow()
+    piece.trashed_by_id = user.id
+    flag_modified(piece, "updated_at")  # not an edit: restored, it is as it was
+    db.session.commit()
+    return piece
+
+
+def trash_expiry(piece: Piece) -> datetime | None:
+    """When a trashed piece can no longer be restored (and `trash purge` deletes it)."""
+    if piece.trashed_at is None:
+        return None
+    return piece.trashed_at + timedelta(days=current_app.config["CMS_TRASH_DAYS"])
+
+
+def restore_piece(piece: Piece, user: User, now: datetime | None = None) -> Piece:
+    """Take a piece out of the trash in the state it had (published stays published, if its
+    date says so); editors and admins only, within CMS_TRASH_DAYS."""
+    require(user, Action.EDIT_ANY_PIECE)
+    expiry = trash_expiry(piece)
+    if expiry is None:
+        raise PieceError("trash", f"“{piece.title}” is not in the trash.")
+    if expiry <= (now or utcnow()):
+        days = current_app.config["CMS_TRASH_DAYS"]
+        raise PieceError("trash", f"“{piece.title}” has been in the trash for more than {days} "
+                         "days: it can no longer be restored, and the next purge deletes it.")
+    piece.trashed_at = None
+    piece.trashed_by_id = None
+    flag_modified(piece, "updated_at")
+    db.session.commit()
+    return piece
+
+
+def trashed_pieces(user: User) -> Select[tuple[Piece]]:
+    """The trash a user sees: their own pieces in it, or every one for editors and admins,
+    the most recently trashed first."""
+    query = (select(Piece).where(Piece.trashed_at.is_not(None))
+             .options(selectinload(Piece.trashed_by))
+             .order_by(Piece.trashed_at.desc(), Piece.id.desc()))
+    if not can(user, Action.EDIT_ANY_PIECE):
+        query = query.where(Piece.author_id == user.id)
+    return query
+
+
+def purge_trash(now: datetime | None = None) -> int:
+    """Delete for good the pieces trashed more than CMS_TRASH_DAYS ago; how many."""
+    limit = (now or utcnow()) - timedelta(days=current_app.config["CMS_TRASH_DAYS"])
+    ids = db.session.scalars(select(Piece.id).where(Piece.trashed_at <= limit)
+                             .order_by(Piece.id)).all()
+    for piece_id in ids:
+        piece = db.session.get(Piece, piece_id)
+        if piece is not None:
+            _delete_for_good(piece)
+    return len(ids)
+
+
+def _delete_for_good(piece: Piece) -> None:
+    """The row and what hangs on it: comments and their events, tag links and an interview's
+    parts by ON DELETE CASCADE; its image when no other piece shows it."""
     if piece.image is not None:
         discard_image_if_unused(piece.image, piece)
     db.session.delete(piece)
@@ -199,18 +264,22 @@ def public_piece(slug: str, kind: type[Piece] = Piece) -> Piece | None:
 
 
 def visible_to(user: User | None) -> ColumnElement[bool]:
-    """The SQL twin of Action.SEE_PIECE: public pieces, and those `user` may edit."""
+    """The SQL twin of Action.SEE_PIECE: public pieces, and those `user` may edit (never one in
+    the trash: its comments leave the moderation queue until it is restored)."""
     if can(user, Action.EDIT_ANY_PIECE):
-        return true()
+        return Piece.trashed_at.is_(None)
     if can(user, Action.WRITE):
         assert user is not None
-        return or_(Piece.public_filter(), Piece.author_id == user.id)
+        return or_(Piece.public_filter(),
+                   and_(Piece.author_id == user.id, Piece.trashed_at.is_(None)))
     return Piece.public_filter()
 
 
 def desk_pieces(user: User) -> Select[tuple[Piece]]:
-    """The pieces a user manages: their own, or every one for editors and admins."""
-    query = select(Piece).order_by(Piece.updated_at.desc(), Piece.id.desc())
+    """The pieces a user manages, out of the trash: their own, or every one for editors and
+    admins."""
+    query = (select(Piece).where(Piece.trashed_at.is_(None))
+             .order_by(Piece.updated_at.desc(), Piece.id.desc()))
     if not can(user, Action.EDIT_ANY_PIECE):
         query = query.where(Piece.author_id == user.id)
     return query

@@ -15,7 +15,9 @@ class CampaignForm(Form):
     attribution = StringField(
         "Attribution line",
         validators=[Length(max=500)],
-        description="Shown under every piece, e.g. “This article is part of the X campaign, financed by Y.”",
+        description="Shown under every piece, e.g. “This article is part of the X campaign, financed "
+        "by Y.” A line that starts “This article” or “This piece” names each piece's kind: "
+        "“This interview is part of…” under an interview.",
     )
     licence_name = StringField("Default licence", validators=[Length(max=100)])
     licence_url = URLField("Licence address", validators=[Optional(), URL(), Length(max=500)])

@@ -6,7 +6,9 @@ stay, standing on their own (comments.parent_id is ON DELETE SET NULL). Commente
 e-mail addresses, and their keyed hash, are dropped CMS_COMMENTER_EMAIL_DAYS after the
 comment was posted. The text a moderator's edit replaced (often a phone number or an
 address taken out) stays in the comment's history CMS_COMMENT_RETENTION_DAYS too, then only
-the edit's reason is kept. Pending and approved comments are never purged.
+the edit's reason is kept. Pending and approved comments are never purged. Comments of a
+piece in the trash stay with it, whatever their state, until `trash purge` deletes the piece
+(their addresses and edited-away texts are still dropped on time).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, case, delete, or_, select, update
 
+from cms.articles.models import Piece
 from cms.comments.models import Comment, CommentStatus, ModerationEvent
 from cms.database import utcnow
 from cms.extensions import db
@@ -45,14 +48,14 @@ def became_unwanted_at() -> ColumnElement[Any]:
 
 
 def purgeable(now: datetime) -> ColumnElement[bool]:
-    """The one place that chooses which comments are purged.
-
-    When pieces get a trash, this is where "comments of a trashed piece stay with it until
-    the piece is purged" goes: exclude comments whose piece is in the trash.
-    """
+    """The one place that chooses which comments are purged: spam and deleted ones past the
+    retention period, except those of a piece in the trash (they stay with it until the piece
+    is purged, so that restoring it brings back its whole history)."""
     days = current_app.config["CMS_COMMENT_RETENTION_DAYS"]
+    trashed = select(Piece.id).where(Piece.trashed_at.is_not(None))
     return and_(Comment.status.in_([CommentStatus.SPAM, CommentStatus.DELETED]),
-                became_unwanted_at() <= now - timedelta(days=days))
+                became_unwanted_at() <= now - timedelta(days=days),
+                Comment.piece_id.not_in(trashed))
 
 
 def email_expired(now: datetime) -> ColumnElement[bool]:

@@ -36,8 +36,10 @@ class SearchDocument:
 
 
 def is_indexable(piece: Piece) -> bool:
-    """Published pieces are indexed, scheduled ones too: the search filters them by date."""
-    return piece.status == PieceStatus.PUBLISHED and piece.published_at is not None
+    """Published pieces are indexed, scheduled ones too: the search filters them by date. A
+    piece in the trash is not (removed when trashed, added back when restored)."""
+    return (piece.status == PieceStatus.PUBLISHED and piece.published_at is not None
+            and piece.trashed_at is None)
 
 
 def document_for(piece: Piece) -> SearchDocument:
@@ -78,7 +80,7 @@ def all_documents(session: Session, batch: int = 200) -> Iterator[SearchDocument
         rows = list(session.scalars(
             select(Piece)
             .where(Piece.status == PieceStatus.PUBLISHED, Piece.published_at.is_not(None),
-                   Piece.id > last)
+                   Piece.trashed_at.is_(None), Piece.id > last)
             .order_by(Piece.id).limit(batch)
         ))
         if not rows:

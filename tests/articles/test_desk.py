@@ -2,12 +2,15 @@
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from PIL import Image as PILImage
 from sqlalchemy import select
 
+from cms.articles import services
 from cms.articles.models import Image, Piece, PieceStatus
+from cms.database import utcnow
 from cms.extensions import db
 from tests.conftest import PASSWORD, csrf_token, form_token
 
@@ -186,9 +189,10 @@ def test_delete_asks_for_confirmation_first(client, auth, make_user, make_piece,
     assert "Delete “Doomed”?" in confirm
     with app.app_context():
         assert db.session.get(Piece, piece.id) is not None  # a GET changes nothing
+    assert "moves to the trash" in confirm and "for 30 days" in confirm
     assert client.post(f"/desk/{piece.id}/delete").headers["Location"] == "/desk/"
     with app.app_context():
-        assert db.session.get(Piece, piece.id) is None
+        assert db.session.get(Piece, piece.id).trashed_at is not None  # in the trash, not gone
     assert client.get("/articles/doomed").status_code == 404
 
 
@@ -288,6 +292,9 @@ def test_deleting_a_piece_or_its_image_deletes_the_file(app, client, auth, make_
         first_id, second_id = first.id, second.id
     assert os.path.exists(first_file) and os.path.exists(second_file)
     client.post(f"/desk/{first_id}/delete")
+    assert os.path.exists(first_file)  # in the trash, restorable with its image
+    with app.app_context():
+        assert services.purge_trash(utcnow() + timedelta(days=31)) == 1
     client.post(f"/desk/{second_id}/edit", data=article_form(title="Second", remove_image="y"))
     assert not os.path.exists(first_file) and not os.path.exists(second_file)
     with app.app_context():

@@ -26,7 +26,7 @@ def test_a_writer_cannot_edit_another_writers_piece(app, make_user, make_piece):
     with app.app_context():
         with pytest.raises(services.PermissionDenied):
             services.update_piece(_piece(piece), _user(other), services.PieceData(title="Stolen"))
-        for action in (services.publish, services.unpublish, services.delete_piece):
+        for action in (services.publish, services.unpublish, services.trash_piece):
             with pytest.raises(services.PermissionDenied):
                 action(_piece(piece), _user(other))
         assert _piece(piece).title == "Mine"

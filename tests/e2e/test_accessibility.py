@@ -275,3 +275,14 @@ def test_moderation_pages_are_accessible_at_every_width(axe: Axe, live_server: L
     page.goto("/moderation/blocked-words")
     _no_sideways_scroll(page)
     axe.assert_clean(page, f"blocked words {width}")
+
+
+def test_trash_page_is_accessible(axe: Axe, live_server: LiveServer):
+    trashed = live_server.publish("Deleted by mistake", "A piece that went to the trash.")
+    page = axe.page()
+    log_in(page, live_server, "editor")
+    page.goto(f"/desk/{trashed.id}/delete")
+    page.get_by_role("button", name="Move to the trash").click()
+    page.goto("/desk/trash")
+    expect(page.get_by_role("button", name="Restore “Deleted by mistake”")).to_be_visible()
+    axe.assert_clean(page, "trash")

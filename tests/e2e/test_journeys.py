@@ -58,8 +58,9 @@ def test_writer_publishes_an_article_and_finds_it_on_home_and_campaign_pages(jou
     expect(writer.get_by_role("heading", level=1)).to_have_text(CAMPAIGN)
     writer.get_by_role("link", name=title).click()
     expect(writer.get_by_role("heading", level=1)).to_have_text(title)
+    # The campaign's line, written "This piece is part of ...", in the article's own words.
     expect(writer.locator("article.piece .attribution")).to_have_text(
-        "This piece is part of the Internet rights campaign.")
+        "This article is part of the Internet rights campaign.")
     journey.step(writer, "campaign page, then the article")
 
     reader = journey.person()  # no session: the shared, cached copy of the home page

@@ -23,7 +23,7 @@ from cms.search.whoosh_backend import WhooshBackend
 from tests.search.conftest import titles
 
 
-def test_publish_edit_unpublish_and_delete_show_at_once(ctx, make_piece, make_user, ask):
+def test_publish_edit_unpublish_trash_restore_and_purge_show_at_once(ctx, make_piece, make_user, ask):
     writer = make_user("writer")
     draft = make_piece("Draft about dragons", author=writer, status="draft")
     assert titles(ask("dragons")) == []
@@ -38,7 +38,15 @@ def test_publish_edit_unpublish_and_delete_show_at_once(ctx, make_piece, make_us
     assert titles(ask("wyverns")) == []
     pieces.publish(piece, user, utcnow() - timedelta(minutes=1))
     assert titles(ask("wyverns")) == ["Notes about wyverns"]
-    pieces.delete_piece(piece, user)
+    pieces.trash_piece(piece, user)
+    assert titles(ask("wyverns")) == []
+    assert get_backend().document_ids() == set()
+    editor = make_user("editor")
+    pieces.restore_piece(piece, db.session.get(type(user), editor.id))
+    assert titles(ask("wyverns")) == ["Notes about wyverns"]
+    pieces.purge_trash()  # nothing old in the trash: nothing changes
+    pieces.trash_piece(piece, user)
+    assert pieces.purge_trash(utcnow() + timedelta(days=31)) == 1
     assert titles(ask("wyverns")) == []
     assert get_backend().document_ids() == set()
 

@@ -47,6 +47,7 @@ MATRIX = [
     ("GET", "/archive/{year}/{month}", None, PUBLIC),
     ("GET", "/articles/{a_slug}", None, PUBLIC),
     ("GET", "/articles/draft-piece", None, MISSING),
+    ("GET", "/articles/trashed-piece", None, MISSING),
     ("GET", "/interviews", None, PUBLIC),
     ("GET", "/interviews/{i_slug}", None, PUBLIC),
     ("GET", "/campaigns/{c_slug}", None, PUBLIC),
@@ -92,6 +93,10 @@ MATRIX = [
     ("POST", "/desk/{a_id}/unpublish", {}, OWNER_ACTS),
     ("GET", "/desk/{a_id}/delete", None, OWNER),
     ("POST", "/desk/{a_id}/delete", {}, OWNER_ACTS),
+    # A writer sees their own trashed pieces; only editors and admins restore.
+    ("GET", "/desk/trash", None, WRITERS),
+    ("GET", "/desk/{t_id}/edit", None, (302, 404, 404, 403, 404, 404)),
+    ("POST", "/desk/{t_id}/restore", {}, (400, 403, 403, 403, 302, 302)),
     ("GET", "/desk/campaigns/", None, EDITORS),
     ("GET", "/desk/campaigns/new", None, EDITORS),
     ("POST", "/desk/campaigns/new", {"title": "New campaign"}, (400, 403, 403, 403, 302, 302)),
@@ -152,7 +157,11 @@ def _world(app):
                         body_source="Rights.", body_html="<p>Rights.</p>", author=users["owner"],
                         campaign=campaign, status=PieceStatus.PUBLISHED, published_at=when)
         draft = Article(slug="draft-piece", title="Draft", author=users["owner"])
-        db.session.add_all([article, draft])
+        trashed = Article(slug="trashed-piece", title="Trashed", body_source="Gone.",
+                          body_html="<p>Gone.</p>", author=users["owner"],
+                          status=PieceStatus.PUBLISHED, published_at=when, trashed_at=utcnow(),
+                          trashed_by=users["owner"])
+        db.session.add_all([article, draft, trashed])
         db.session.commit()
         interview = interviews.create_interview(users["owner"], PieceData(
             title="Matrix interview", body_source="Intro.\n\nAnn Ask (AA): Question?\n\nBo Be (BB): Answer."))
@@ -168,7 +177,7 @@ def _world(app):
         db.session.commit()
         return {
             "a_id": article.id, "a_slug": article.slug, "i_id": interview.id,
-            "i_slug": interview.slug, "c_id": campaign.id, "c_slug": campaign.slug,
+            "i_slug": interview.slug, "t_id": trashed.id, "c_id": campaign.id, "c_slug": campaign.slug,
             "comment": comment.id, "withdraw": withdraw, "tag": "rights", "year": when.year,
             "month": when.month,
             "emails": {role: user.email for role, user in users.items()},
