@@ -286,3 +286,6 @@ def test_trash_page_is_accessible(axe: Axe, live_server: LiveServer):
     page.goto("/desk/trash")
     expect(page.get_by_role("button", name="Restore “Deleted by mistake”")).to_be_visible()
     axe.assert_clean(page, "trash")
+    page.set_viewport_size(WIDTHS["phone"])  # each row a card
+    _no_sideways_scroll(page)
+    axe.assert_clean(page, "trash phone")
