@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Flask
 
-from cms import config as settings
 from cms import (
+    audit,
     database,
     errors,
     links,
@@ -20,6 +20,7 @@ from cms import (
     security,
     templating,
 )
+from cms import config as settings
 from cms.accounts import account, admin, reset_views, twofactor_views
 from cms.accounts import cli as accounts_cli
 from cms.accounts import views as accounts_views
@@ -87,6 +88,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     articles_views.init_app(app)  # public pages of every kind of piece
     desk.init_app(app)  # the desk every kind shares, and the article editor
     app.register_blueprint(campaigns_views.bp)
+    audit.init_app(app)  # the audit log at /desk/audit
     app.register_blueprint(health_bp)
     comments_views.init_app(app)  # blueprint "comments" and the comment_section global
     comments_withdraw.init_app(app)  # /comments/withdraw: a reader withdraws their own comment

@@ -2,6 +2,7 @@
 
 from cms.accounts.models import RecoveryCode, User, UserSession
 from cms.articles.models import Image, Piece, Tag
+from cms.audit import AuditEvent
 from cms.campaigns.models import Campaign
 from cms.comments.models import Comment, ModerationEvent, SiteSetting
 from cms.interviews.models import Participant, Turn
@@ -9,6 +10,6 @@ from cms.ratelimit import RateCounter
 from cms.search.models import SearchBacklog
 
 __all__ = [
-    "Campaign", "Comment", "Image", "ModerationEvent", "Participant", "Piece", "RateCounter",
+    "AuditEvent", "Campaign", "Comment", "Image", "ModerationEvent", "Participant", "Piece", "RateCounter",
     "RecoveryCode", "SearchBacklog", "SiteSetting", "Tag", "Turn", "User", "UserSession",
 ]

@@ -4,14 +4,19 @@ A page is cached only for a request without a session cookie, and only when the
 response sets no cookie, so nothing personal is ever stored or served from here.
 Every database commit that changes content bumps a generation number that is
 part of every key: after a publish, an edit or a moderation action the next
-reader gets a fresh page, whichever worker answers.
+reader gets a fresh page, whichever worker answers. A page also changes with no
+commit when a scheduled piece's date or a piece's end date comes: each stored page
+is served only until the first such time after it was built (`watch_time`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +24,7 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from cms.database import utcnow
 from cms.extensions import cache, compress
 
 CACHED_MIMETYPES = {"text/html", "application/atom+xml"}
@@ -26,6 +32,8 @@ CACHED_MIMETYPES = {"text/html", "application/atom+xml"}
 UNCACHED_PREFIXES = ("/static/", "/media/", "/desk", "/moderation", "/login", "/logout", "/search",
                      "/healthz", "/comments/", "/reset")  # forms that carry their own token
 GENERATION_KEY = "cms:page-generation"
+# The first time after a given one at which some page shows something else with no commit.
+NextChange = Callable[[datetime], datetime | None]
 
 
 # --- The generation: shared by every worker ----------------------------------------------------
@@ -112,17 +120,28 @@ def _serve_cached() -> Response | None:
     # The generation is read before the view runs: a page rendered while a change commits is
     # stored under the old generation, never served after the bump.
     g.page_cache_generation = generation = current_generation()
+    g.page_cache_started = now = utcnow()  # what the view shows is as of this time
     for encoding in _acceptable_encodings():
         stored = cache.get(_key(generation, encoding))
         if stored is not None:
-            body, headers = stored
+            body, headers, *rest = stored
+            good_until = rest[0] if rest else None
+            if good_until is not None and good_until <= now:
+                continue  # a piece appeared or left since it was built
             g.page_cache_hit = True
             return Response(body, headers=headers).make_conditional(request)
     return None
 
 
+def _good_until(started: datetime) -> datetime | None:
+    """The first time after `started` at which a stored page may show something else."""
+    times = [watch(started) for watch in current_app.extensions.get("cms_pagecache_watches", ())]
+    return min((when for when in times if when is not None), default=None)
+
+
 def _store(response: Response) -> Response:
     generation = g.pop("page_cache_generation", None)
+    started = g.pop("page_cache_started", None)
     if g.pop("page_cache_hit", False):
         return response
     if (
@@ -139,7 +158,18 @@ def _store(response: Response) -> Response:
     kept = {name: value for name, value in response.headers.items()
             if name in {"Content-Type", "Content-Encoding", "Cache-Control", "ETag", "Vary"}}
     encoding = response.headers.get("Content-Encoding", "identity").strip().lower() or "identity"
-    cache.set(_key(generation, encoding), (response.get_data(), kept))
+    timeout = current_app.config["CMS_PAGE_CACHE_SECONDS"]
+    try:
+        good_until = _good_until(started)
+    except Exception:  # not knowing when it goes stale, the page is not kept
+        current_app.logger.exception("page cache: could not tell when the page goes stale")
+        return response.make_conditional(request)
+    if good_until is not None:
+        left = (good_until - utcnow()).total_seconds()
+        if left <= 0:
+            return response.make_conditional(request)  # already out of date: not kept
+        timeout = min(timeout, math.ceil(left))
+    cache.set(_key(generation, encoding), (response.get_data(), kept, good_until), timeout=timeout)
     return response.make_conditional(request)
 
 
@@ -154,6 +184,12 @@ def _compress(response: Response) -> Response:
         return compress.after_request(response)
     response.vary.add("Accept-Encoding")
     return response
+
+
+def watch_time(app: Flask, next_change: NextChange) -> None:
+    """Serve no stored page after `next_change(built)`: the first time after the page was built
+    at which it may show something else with no commit (a scheduled piece's date, an end date)."""
+    app.extensions.setdefault("cms_pagecache_watches", []).append(next_change)
 
 
 def init_app(app: Flask) -> None:

@@ -34,13 +34,15 @@ class Action(enum.StrEnum):
     MODERATE = "moderate"  # the comment queue, approving, closing comments
     SET_BLOCKED_WORDS = "set blocked words"
     MANAGE_USERS = "manage users"  # accounts: create, roles, disable, reset links
+    SEE_AUDIT = "see audit"  # the audit log at /desk/audit
 
 
 CAPABILITIES: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset({Action.WRITE, Action.EDIT_ANY_PIECE, Action.MANAGE_CAMPAIGNS,
-                           Action.MODERATE, Action.SET_BLOCKED_WORDS, Action.MANAGE_USERS}),
+                           Action.MODERATE, Action.SET_BLOCKED_WORDS, Action.MANAGE_USERS,
+                           Action.SEE_AUDIT}),
     Role.EDITOR: frozenset({Action.WRITE, Action.EDIT_ANY_PIECE, Action.MANAGE_CAMPAIGNS,
-                            Action.MODERATE}),
+                            Action.MODERATE, Action.SEE_AUDIT}),
     Role.WRITER: frozenset({Action.WRITE}),
     Role.MODERATOR: frozenset({Action.MODERATE}),
 }

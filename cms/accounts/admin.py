@@ -70,7 +70,8 @@ def new() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:  # a password nobody knows: the person chooses theirs through the link
             user = services.create_user(form.email.data or "", form.display_name.data or "",
-                                        form.role.data or "", secrets.token_urlsafe(48))
+                                        form.role.data or "", secrets.token_urlsafe(48),
+                                        by=current_user)
         except services.AccountError as exc:
             db.session.rollback()
             field = exc.field or ("display_name" if str(exc) == "The name is required." else "email")
@@ -93,7 +94,7 @@ def role(user_id: int) -> Response | tuple[str, int]:
         return _index_page(NOT_YOURSELF_ROLE, 400)
     if user.role == new_role:
         return _back(f"{user.display_name} is already {new_role.value}.")
-    services.set_role(user, new_role)  # ends every session of theirs
+    services.set_role(user, new_role, by=current_user)  # ends every session of theirs
     return _back(f"{user.display_name} is now {new_role.value}; every session of theirs has ended.")
 
 
@@ -105,7 +106,7 @@ def disable(user_id: int) -> Response | tuple[str, int]:
         return _index_page("The form has expired: please try again.", 400)
     if user.id == current_user.id:
         return _index_page(NOT_YOURSELF_DISABLE, 400)
-    services.disable(user)  # ends every session of theirs
+    services.disable(user, by=current_user)  # ends every session of theirs
     return _back(f"{user.display_name} is disabled; every session of theirs has ended.")
 
 
@@ -115,7 +116,7 @@ def enable(user_id: int) -> Response | tuple[str, int]:
     user = _target(user_id)
     if not ConfirmForm().validate_on_submit():
         return _index_page("The form has expired: please try again.", 400)
-    services.enable(user)
+    services.enable(user, by=current_user)
     return _back(f"{user.display_name} is enabled: they can log in again.")
 
 

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from cms.accounts import sessions
 from cms.accounts.models import User
+from cms.audit import AuditAction, record
 from cms.extensions import db
 from cms.permissions import Role
 from cms.rules import clean_name
@@ -52,8 +53,10 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
 
 
-def create_user(email: str, name: str, role: Role | str, password: str) -> User:
-    """Create an active user; the email is unique regardless of case."""
+def create_user(email: str, name: str, role: Role | str, password: str, *,
+                by: User | None = None) -> User:
+    """Create an active user; the email is unique regardless of case. `by`: the admin (for
+    the audit log; None is the command line)."""
     email = normalize_email(email)
     if "@" not in email or len(email) > 254:
         raise AccountError(f"{email!r} is not an email address.")
@@ -66,27 +69,35 @@ def create_user(email: str, name: str, role: Role | str, password: str) -> User:
     user = User(email=email, display_name=name, role=Role(role), active=True)
     user.set_password(password)
     db.session.add(user)
+    record(by, AuditAction.USER_CREATE, subject=name, detail=f"as {user.role.value}")
     db.session.commit()
     return user
 
 
-def set_role(user: User, role: Role | str) -> User:
+def set_role(user: User, role: Role | str, *, by: User | None = None) -> User:
     """A new role ends every session of the user: what they may do is asked again at login."""
     if user.role != Role(role):
+        record(by, AuditAction.USER_ROLE, subject=user.display_name,
+               detail=f"{user.role.value} → {Role(role).value}")
         user.role = Role(role)
         sessions.end_all(user)
     db.session.commit()
     return user
 
 
-def disable(user: User) -> User:
-    """The user can no longer log in, and every session of theirs ends now."""
+def disable(user: User, *, by: User | None = None) -> User:
+    """The user can no longer log in, and every session of theirs ends now (in the commit
+    that also writes the audit event)."""
+    if user.active:
+        record(by, AuditAction.USER_DISABLE, subject=user.display_name)
     user.active = False
     sessions.end_all(user)
     return user
 
 
-def enable(user: User) -> User:
+def enable(user: User, *, by: User | None = None) -> User:
+    if not user.active:
+        record(by, AuditAction.USER_ENABLE, subject=user.display_name)
     user.active = True
     db.session.commit()
     return user

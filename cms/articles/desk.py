@@ -15,7 +15,7 @@ from cms.articles.forms import ConfirmForm, PieceForm, PublishForm, split_names
 from cms.articles.images import ImageError, store_image
 from cms.articles.models import Article, Piece
 from cms.campaigns.services import all_campaigns
-from cms.database import site_to_utc, utcnow
+from cms.database import site_to_utc, utc_to_site, utcnow
 from cms.extensions import db
 from cms.forms import requested_page
 from cms.permissions import Action, permission_required, require
@@ -59,6 +59,16 @@ def prefill(form: PieceForm, piece: Piece) -> None:
         form.image_licence_name.data = piece.image.licence_name
         form.image_licence_url.data = piece.image.licence_url
         form.image_source_url.data = piece.image.source_url
+
+
+def publish_form(piece: Piece) -> PublishForm:
+    """The status box's form, showing an end date still to come in the site's time zone (one
+    that has passed is left out: publishing again brings the piece back)."""
+    form = PublishForm(formdata=None)
+    if piece.unpublish_at is not None and not piece.has_ended:
+        local = utc_to_site(piece.unpublish_at, current_app.config["CMS_TIMEZONE"])
+        form.unpublish_at.data = local.replace(tzinfo=None)
+    return form
 
 
 def piece_data(form: PieceForm) -> services.PieceData:
@@ -170,7 +180,7 @@ def edit(piece_id: int) -> str | Response:
     elif _save(form, piece) is not None:
         return _after_save(piece)
     return render_template("desk/edit.html", form=form, piece=piece,
-                           publish_form=PublishForm(), confirm=ConfirmForm())
+                           publish_form=publish_form(piece), confirm=ConfirmForm())
 
 
 @bp.route("/<int:piece_id>/preview")
@@ -179,20 +189,32 @@ def preview(piece_id: int) -> str:
     piece = editable_piece(piece_id)
     # A draft has no date yet: show the one it would get if published now.
     return render_template(piece.template, piece=piece, preview=True, preview_date=utcnow(),
-                           publish_form=PublishForm(), confirm=ConfirmForm())
+                           publish_form=publish_form(piece), confirm=ConfirmForm())
 
 
 @bp.route("/<int:piece_id>/publish", methods=["POST"])
 @writer_required
-def publish(piece_id: int) -> Response:
+def publish(piece_id: int) -> Response | tuple[str, int]:
+    """Publish, schedule, or change the dates; a refused form comes back with what was typed."""
     piece = editable_piece(piece_id)
     form = PublishForm()
     if not form.validate_on_submit():
-        flash("Give the publication time as a date and a time, or leave it empty.")
-        return redirect(desk_url(piece))
-    at = form.publish_at.data
-    when = site_to_utc(at, current_app.config["CMS_TIMEZONE"]) if at else None
-    services.publish(piece, current_user, when)
+        if form.publish_at.errors:
+            form.publish_at.errors = ["Give the publication time as a date and a time, or leave it empty."]
+        if form.unpublish_at.errors:
+            form.unpublish_at.errors = ["Give the end date as a date and a time, or leave it empty."]
+        return render_template("desk/publish.html", piece=piece, publish_form=form,
+                               confirm=ConfirmForm()), 400
+    timezone = current_app.config["CMS_TIMEZONE"]
+    at, until = (site_to_utc(value, timezone) if value else None
+                 for value in (form.publish_at.data, form.unpublish_at.data))
+    try:
+        services.publish(piece, current_user, at, until)
+    except services.PieceError as exc:
+        db.session.rollback()
+        getattr(form, exc.field).errors = [exc.message]
+        return render_template("desk/publish.html", piece=piece, publish_form=form,
+                               confirm=ConfirmForm()), 400
     flash("Scheduled." if piece.is_scheduled else "Published.")
     return redirect(desk_url(piece))
 

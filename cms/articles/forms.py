@@ -62,6 +62,14 @@ class PublishForm(Form):
         validators=[Optional()],
         description="Leave empty to publish now; a later time schedules the piece.",
     )
+    unpublish_at = DateTimeLocalField(
+        "Unpublish at",
+        validators=[Optional()],
+        # Shown again as typed: the first format is how the value is written into the field.
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        description="Optional: from this time readers no longer see the piece (pages, feeds, "
+        "search). Leave empty to keep it on the site.",
+    )
 
 
 class ConfirmForm(Form):

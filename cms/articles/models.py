@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from markupsafe import Markup
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, and_
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cms.database import enum_column, utcnow
@@ -128,6 +128,8 @@ class Piece(db.Model):
         enum_column(PieceStatus, "status"), default=PieceStatus.DRAFT
     )
     published_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The end date: from then on readers no longer see the piece (it stays published).
+    unpublish_at: Mapped[datetime | None] = mapped_column(index=True)
     comments_open: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -178,18 +180,22 @@ class Piece(db.Model):
     @classmethod
     def public_filter(cls, now: datetime | None = None):  # type: ignore[no-untyped-def]
         """The SQL condition a piece meets when readers may see it."""
+        now = now or utcnow()
         return and_(
             cls.status == PieceStatus.PUBLISHED,
             cls.published_at.is_not(None),
-            cls.published_at <= (now or utcnow()),
+            cls.published_at <= now,
+            or_(cls.unpublish_at.is_(None), cls.unpublish_at > now),
             cls.trashed_at.is_(None),
         )
 
     def is_public(self, now: datetime | None = None) -> bool:
+        now = now or utcnow()
         return (
             self.status == PieceStatus.PUBLISHED
             and self.published_at is not None
-            and self.published_at <= (now or utcnow())
+            and self.published_at <= now
+            and (self.unpublish_at is None or self.unpublish_at > now)
             and self.trashed_at is None
         )
 
@@ -197,6 +203,12 @@ class Piece(db.Model):
     def is_scheduled(self) -> bool:
         return (self.status == PieceStatus.PUBLISHED and self.published_at is not None
                 and self.published_at > utcnow())
+
+    @property
+    def has_ended(self) -> bool:
+        """Published, but past its end date: readers no longer see it."""
+        return (self.status == PieceStatus.PUBLISHED and self.unpublish_at is not None
+                and self.unpublish_at <= utcnow())
 
     @property
     def in_trash(self) -> bool:

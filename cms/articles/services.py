@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from cms.accounts.models import User
 from cms.articles.images import remove_image_file
 from cms.articles.models import Article, Image, Piece, PieceStatus, Tag, TagKind
+from cms.audit import AuditAction, record
 from cms.campaigns.models import Campaign
 from cms.database import utcnow
 from cms.extensions import db
@@ -143,15 +144,33 @@ def update_piece(piece: Piece, user: User, data: PieceData) -> Piece:
     return piece
 
 
-def publish(piece: Piece, user: User, at: datetime | None = None) -> Piece:
-    """Publish now, or at `at` (UTC) when that lies in the future: a scheduled piece."""
+def check_end_date(published_at: datetime, until: datetime | None,
+                   now: datetime | None = None) -> None:
+    """An end date, if any, comes after the publication date and has not passed yet."""
+    if until is None:
+        return
+    if until <= (now or utcnow()):
+        raise PieceError("unpublish_at", "The end date has passed: unpublish the piece instead.")
+    if until <= published_at:
+        raise PieceError("unpublish_at", "The end date must come after the publication date.")
+
+
+def publish(piece: Piece, user: User, at: datetime | None = None,
+            until: datetime | None = None) -> Piece:
+    """Publish now, or at `at` (UTC) when that lies in the future: a scheduled piece; readers
+    see it until `until` (UTC), its end date, when given (None: no end date)."""
     require(user, Action.EDIT_PIECE, piece)
+    now = utcnow()
+    if at is None:  # keep a date that has passed (republishing), else now
+        at = piece.published_at if piece.published_at is not None and piece.published_at <= now else now
+    check_end_date(at, until, now)
     piece.status = PieceStatus.PUBLISHED
-    if at is not None:
-        piece.published_at = at
-    elif piece.published_at is None or piece.published_at > utcnow():
-        piece.published_at = utcnow()
+    piece.published_at = at
+    piece.unpublish_at = until
     piece.updated_at = utcnow()
+    scheduled = f"scheduled for {at:%Y-%m-%d %H:%M} UTC" if at > now else ""
+    ends = f"until {until:%Y-%m-%d %H:%M} UTC" if until is not None else ""
+    record(user, AuditAction.PUBLISH, piece=piece, detail=" ".join(filter(None, (scheduled, ends))))
     db.session.commit()
     return piece
 
@@ -161,6 +180,7 @@ def unpublish(piece: Piece, user: User) -> Piece:
     require(user, Action.EDIT_PIECE, piece)
     piece.status = PieceStatus.UNPUBLISHED
     piece.updated_at = utcnow()
+    record(user, AuditAction.UNPUBLISH, piece=piece)
     db.session.commit()
     return piece
 
@@ -175,6 +195,7 @@ def trash_piece(piece: Piece, user: User) -> Piece:
     piece.trashed_at = utcnow()
     piece.trashed_by_id = user.id
     flag_modified(piece, "updated_at")  # not an edit: restored, it is as it was
+    record(user, AuditAction.TRASH, piece=piece)
     db.session.commit()
     return piece
 
@@ -200,6 +221,7 @@ def restore_piece(piece: Piece, user: User, now: datetime | None = None) -> Piec
     piece.trashed_at = None
     piece.trashed_by_id = None
     flag_modified(piece, "updated_at")
+    record(user, AuditAction.RESTORE, piece=piece)
     db.session.commit()
     return piece
 
@@ -232,6 +254,8 @@ def _delete_for_good(piece: Piece) -> None:
     parts by ON DELETE CASCADE; its image when no other piece shows it."""
     if piece.image is not None:
         discard_image_if_unused(piece.image, piece)
+    record(None, AuditAction.PURGE, piece=piece,
+           detail=f"in the trash since {piece.trashed_at:%Y-%m-%d}" if piece.trashed_at else "")
     db.session.delete(piece)
     db.session.commit()
 
@@ -261,6 +285,16 @@ def public_pieces(now: datetime | None = None, kind: type[Piece] = Piece) -> Sel
 def public_piece(slug: str, kind: type[Piece] = Piece) -> Piece | None:
     """The public piece of `kind` at this address (any kind when not given)."""
     return db.session.scalar(select(kind).where(kind.slug == slug, kind.public_filter()))
+
+
+def next_public_change(after: datetime) -> datetime | None:
+    """The first time after `after` when a piece appears (its date comes) or leaves (its end
+    date comes) with no commit: a page built at `after` may be served until then."""
+    live = and_(Piece.status == PieceStatus.PUBLISHED, Piece.trashed_at.is_(None))
+    starts = select(func.min(Piece.published_at)).where(live, Piece.published_at > after)
+    ends = select(func.min(Piece.unpublish_at)).where(live, Piece.unpublish_at > after)
+    times = db.session.execute(select(starts.scalar_subquery(), ends.scalar_subquery())).one()
+    return min((when for when in times if when is not None), default=None)
 
 
 def visible_to(user: User | None) -> ColumnElement[bool]:

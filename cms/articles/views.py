@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from cms import pagecache
 from cms.articles import services
 from cms.articles.feeds import atom_feed, piece_url
 from cms.articles.images import upload_folder
@@ -132,7 +133,9 @@ def media(filename: str) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """The blueprint, and the template helpers every page of pieces uses."""
+    """The blueprint, the template helpers every page of pieces uses, and the times at which
+    cached pages of pieces go out of date with no commit (a piece's date or end date)."""
     app.register_blueprint(bp)
+    pagecache.watch_time(app, services.next_public_change)
     app.add_template_global(piece_url)
     app.add_template_filter(kind_label)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from cms.accounts.models import User
+from cms.audit import AuditAction, record
 from cms.campaigns.models import Campaign
 from cms.extensions import db
 from cms.permissions import Action, require
@@ -34,7 +35,9 @@ def save_campaign(user: User, data: CampaignData, campaign: Campaign | None = No
     title = " ".join(data.title.split())
     if not title:
         raise CampaignError("title", "A title is required.")
+    created = campaign is None
     campaign = campaign or Campaign(slug="")
+    before = _fields(campaign)
     if data.slug.strip():
         wanted = make_slug(data.slug, fallback="campaign")
         if slug_taken(Campaign, wanted, exclude_id=campaign.id or -1):
@@ -48,8 +51,19 @@ def save_campaign(user: User, data: CampaignData, campaign: Campaign | None = No
     campaign.licence_name = data.licence_name.strip()
     campaign.licence_url = data.licence_url.strip()
     db.session.add(campaign)
+    changed = [name for name, value in _fields(campaign).items() if before[name] != value]
+    if created or changed:
+        record(user, AuditAction.CAMPAIGN_CREATE if created else AuditAction.CAMPAIGN_EDIT,
+               subject=campaign.title, detail="" if created else "changed: " + ", ".join(changed))
     db.session.commit()
     return campaign
+
+
+def _fields(campaign: Campaign) -> dict[str, str | None]:
+    """What an edit may change, by the name the audit log gives it."""
+    return {"title": campaign.title, "address": campaign.slug, "description": campaign.description,
+            "attribution": campaign.attribution, "licence": campaign.licence_name,
+            "licence link": campaign.licence_url}
 
 
 def by_slug(slug: str) -> Campaign | None:

@@ -18,6 +18,7 @@ from cms import ratelimit
 from cms.accounts.models import User
 from cms.articles.models import Piece
 from cms.articles.services import visible_to
+from cms.audit import AuditAction, record
 from cms.comments import identity, mail, screening
 from cms.comments.models import Comment, CommentStatus, ModerationEvent, SiteSetting
 from cms.database import utcnow
@@ -98,9 +99,13 @@ def set_blocked_words(user: User | None, text: str) -> list[str]:
     problems = [found for found in map(screening.problem, words) if found]
     if problems:
         raise CommentError("words", " ".join(problems[:5]) + " Nothing was saved.")
+    before = set(blocked_words())
     setting = db.session.get(SiteSetting, BLOCKED_WORDS) or SiteSetting(name=BLOCKED_WORDS)
     setting.value = "\n".join(words)
     db.session.add(setting)
+    # How many, never which: the words may name people or say what moderators look for.
+    record(user, AuditAction.BLOCKED_WORDS, detail=f"{len(words)} entries: {len(set(words) - before)} "
+           f"added, {len(before - set(words))} removed")
     db.session.commit()
     return words
 

@@ -18,10 +18,11 @@ from cms.articles.desk import (
     editable_piece,
     piece_data,
     prefill,
+    publish_form,
     update_image_details,
     writer_required,
 )
-from cms.articles.forms import ConfirmForm, PublishForm
+from cms.articles.forms import ConfirmForm
 from cms.extensions import db
 from cms.interviews import services
 from cms.interviews.forms import InterviewForm, participants_form
@@ -93,7 +94,7 @@ def edit(piece_id: int) -> str | Response:
             flash("Saved.")
             return redirect(desk_url(piece))
     return render_template("interviews/edit.html", form=form, piece=piece,
-                           publish_form=PublishForm(), confirm=ConfirmForm())
+                           publish_form=publish_form(piece), confirm=ConfirmForm())
 
 
 @bp.route("/<int:piece_id>/participants", methods=["GET", "POST"])

@@ -33,7 +33,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
-    now: datetime | None = None  # pieces published after this are not shown yet
+    now: datetime | None = None  # pieces published after it, or ended by it, are not shown
 
 
 @dataclass(frozen=True)

@@ -26,5 +26,6 @@ def status_command() -> None:
     if not state.available:
         click.echo("No search index yet: run `flask --app cms search reindex`.")
     click.echo(f"Indexed: {state.indexed}")
-    click.echo(f"Published: {state.published} (and {state.scheduled} scheduled)")
+    ended = f", {state.ended} past their end date" if state.ended else ""
+    click.echo(f"Published: {state.published} (and {state.scheduled} scheduled{ended})")
     click.echo(f"Waiting for an index update: {state.backlog}")

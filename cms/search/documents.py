@@ -33,11 +33,13 @@ class SearchDocument:
     campaign_id: int | None = None
     campaign_title: str = ""
     speakers: tuple[str, ...] = field(default=())
+    unpublish_at: datetime | None = None  # its end date: not found from then on
 
 
 def is_indexable(piece: Piece) -> bool:
-    """Published pieces are indexed, scheduled ones too: the search filters them by date. A
-    piece in the trash is not (removed when trashed, added back when restored)."""
+    """Published pieces are indexed, scheduled ones and those past their end date too: the
+    search filters them by date. A piece in the trash is not (removed when trashed, added back
+    when restored)."""
     return (piece.status == PieceStatus.PUBLISHED and piece.published_at is not None
             and piece.trashed_at is None)
 
@@ -59,6 +61,7 @@ def document_for(piece: Piece) -> SearchDocument:
         campaign_id=piece.campaign_id,
         campaign_title=piece.campaign.title if piece.campaign else "",
         speakers=text.speakers,
+        unpublish_at=piece.unpublish_at,
     )
 
 

@@ -42,6 +42,11 @@ def members(mask: int) -> list[int]:
     return found
 
 
+def index_time(moment: datetime) -> str:
+    """A naive UTC time as text that sorts as the times do: how end dates are indexed."""
+    return moment.isoformat(timespec="microseconds")
+
+
 def bitset(size: int, docnums: Iterable[int]) -> int:
     flags = bytearray((size + 8) // 8)
     for docnum in docnums:
@@ -94,6 +99,8 @@ class MatchCache:
         self._facets: dict[str, dict[str, int]] = {}
         self._dates: tuple[list[Any], list[int]] | None = None
         self._before: dict[int, int] = {}
+        self._ends: tuple[list[str], list[int]] | None = None
+        self._ended: dict[int, int] = {}
         self._rank: list[int] | None = None
         self._live: int | None = None
 
@@ -203,14 +210,31 @@ class MatchCache:
     def published_by(self, now: datetime) -> int:
         """Documents published at or before `now`."""
         values, docnums = self._published()
-        count = bisect.bisect_right(values, now)
-        mask = self._before.get(count)
+        return self._first(self._before, docnums, bisect.bisect_right(values, now))
+
+    def _first(self, masks: dict[int, int], docnums: list[int], count: int) -> int:
+        """The bitset of the first `count` of `docnums` (sorted by a date), kept in `masks`."""
+        mask = masks.get(count)
         if mask is None:
             mask = bitset(self.size, docnums[:count])
-            if len(self._before) > 64:
-                self._before.clear()
-            self._before[count] = mask
+            if len(masks) > 64:
+                masks.clear()
+            masks[count] = mask
         return mask
+
+    def ended_by(self, now: datetime) -> int:
+        """Documents whose end date is at or before `now` (the `until` field, a sortable text
+        time; an index built before it existed has none)."""
+        if self._ends is None:
+            order: list[tuple[str, int]] = []
+            if "until" in self.reader.schema:
+                for raw in self.reader.lexicon("until"):
+                    key = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+                    order += [(key, docnum) for docnum in self._postings("until", key)[0]]
+            order.sort()
+            self._ends = ([key for key, _ in order], [docnum for _, docnum in order])
+        keys, docnums = self._ends
+        return self._first(self._ended, docnums, bisect.bisect_right(keys, index_time(now)))
 
     def live(self) -> int:
         """Every document that is not deleted."""

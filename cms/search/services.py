@@ -129,16 +129,21 @@ class Status:
     published: int
     scheduled: int
     backlog: int
+    ended: int = 0  # published, indexed, past their end date: not found
 
 
 def status() -> Status:
     backend = get_backend()
-    published = db.session.scalar(select(func.count(Piece.id)).where(Piece.public_filter())) or 0
+    now = utcnow()
+    published = db.session.scalar(select(func.count(Piece.id)).where(Piece.public_filter(now))) or 0
+    ended = db.session.scalar(select(func.count(Piece.id)).where(
+        Piece.status == PieceStatus.PUBLISHED, Piece.unpublish_at <= now)) or 0
     return Status(
         available=backend.available(),
         indexed=len(backend.document_ids()),
         published=published,
-        scheduled=indexable_count() - published,
+        scheduled=indexable_count() - published - ended,
+        ended=ended,
         backlog=db.session.scalar(select(func.count(SearchBacklog.piece_id))) or 0,
     )
 
@@ -152,18 +157,19 @@ def search(text: str, filters: dict[str, str], sort: str = "relevance", page: in
     )
     results = get_backend().search(request)
     results.facets = {name: values[:FACET_VALUES_SHOWN] for name, values in results.facets.items()}
-    _drop_unpublished(results)
+    _drop_unpublished(results, request.now)
     _label(results)
     return results
 
 
-def _drop_unpublished(results: SearchResults) -> None:
+def _drop_unpublished(results: SearchResults, now: datetime | None = None) -> None:
     """The database has the last word: a piece unpublished while the index could not be
-    updated (it waits in the backlog) is not shown, whatever the index still says."""
+    updated (it waits in the backlog) is not shown, whatever the index still says. It is
+    asked as of the same time as the index, so both agree on dates and end dates."""
     ids = [hit.id for hit in results.hits]
     if not ids:
         return
-    public = set(db.session.scalars(select(Piece.id).where(Piece.id.in_(ids), Piece.public_filter())))
+    public = set(db.session.scalars(select(Piece.id).where(Piece.id.in_(ids), Piece.public_filter(now))))
     if len(public) < len(ids):
         results.hits = [hit for hit in results.hits if hit.id in public]
         results.total = max(results.total - (len(ids) - len(public)), len(results.hits))

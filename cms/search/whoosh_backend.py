@@ -38,7 +38,7 @@ from cms.search.backend import (
     SearchUnavailable,
 )
 from cms.search.documents import SearchDocument
-from cms.search.matching import Alternative, MatchCache
+from cms.search.matching import Alternative, MatchCache, index_time
 from cms.search.querylang import Clause, ParsedQuery, parse, to_text
 
 POINTER = "CURRENT"
@@ -63,6 +63,7 @@ def build_schema() -> Schema:
         "campaign_title": STORED(),
         "tags": KEYWORD(commas=True, scorable=False),
         "published": DATETIME(stored=True, sortable=True),
+        "until": ID(),  # the end date as index_time() text, only when there is one
         "title": TEXT(analyzer=fold, stored=True, field_boost=TITLE_BOOST),
         "words": TEXT(analyzer=fold),  # every word of every piece: phrases, suggestions
         "speakers": TEXT(analyzer=fold),
@@ -92,6 +93,8 @@ def whoosh_fields(doc: SearchDocument) -> dict[str, Any]:
         "speakers": "\n".join(doc.speakers), "standfirst": doc.standfirst, "body": doc.body,
         "turns": list(doc.turns),
     }
+    if doc.unpublish_at is not None:
+        fields["until"] = index_time(doc.unpublish_at)
     language = stem_language(doc.language)
     if language:
         fields[f"stem_{language}"] = text
@@ -218,6 +221,8 @@ class WhooshBackend(SearchBackend):
                     continue
                 writer = ix.writer(_lk=False)
                 try:
+                    if "until" not in writer.schema:  # an index built before end dates
+                        writer.add_field("until", self.schema["until"])
                     documents = load(ids)
                     for piece_id in ids:
                         document = documents.get(piece_id)
@@ -283,7 +288,8 @@ class WhooshBackend(SearchBackend):
     def search(self, request: SearchRequest) -> SearchResults:
         searcher, cache = self._current_searcher()
         parsed = parse(request.text)
-        shown_from = cache.live() & cache.published_by(request.now or utcnow())
+        now = request.now or utcnow()
+        shown_from = cache.live() & cache.published_by(now) & ~cache.ended_by(now)
         for name, key in request.filters.items():
             if name in FACET_FIELDS and key:
                 shown_from &= cache.facet(FACET_FIELDS[name]).get(key, 0)

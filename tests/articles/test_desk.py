@@ -203,7 +203,8 @@ def test_scheduling_from_the_desk(client, auth, make_user, make_piece, app):
     client.post(f"/desk/{piece.id}/publish", data={"publish_at": "2999-01-01T09:30"})
     assert client.get("/articles/planned").status_code == 404
     edit_page = client.get(f"/desk/{piece.id}/edit").get_data(as_text=True)
-    assert "scheduled for 1 January 2999, 09:30" in edit_page
+    assert "Status: scheduled" in edit_page
+    assert 'Scheduled for <time datetime="2999-01-01T09:30+00:00">1 January 2999, 09:30</time>' in edit_page
     bad = client.post(f"/desk/{piece.id}/publish", data={"publish_at": "tomorrow-ish"}, follow_redirects=True)
     assert "Give the publication time as a date and a time" in bad.get_data(as_text=True)
 

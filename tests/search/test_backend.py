@@ -111,6 +111,24 @@ class BackendContract:
         assert ask("bloggerz").suggestion == "bloggers"
         assert titles(ask("bloggerz")) == []
 
+    def test_a_piece_is_not_found_from_its_end_date_on(self, app, make_piece, ask):
+        piece = make_piece("Temporary exhibition", body_source="sculptures", topics=["Art"])
+        ends = utcnow() + timedelta(hours=2)
+        _set_end_date(app, piece.id, ends)
+        assert titles(ask("sculptures")) == ["Temporary exhibition"]
+        assert titles(ask("sculptures", now=ends - timedelta(seconds=1))) == ["Temporary exhibition"]
+        gone = ask("sculptures", now=ends)
+        assert titles(gone) == [] and gone.total == 0 and gone.facets["tag"] == []
+        assert ask("", now=ends).total == 0
+
+    def test_suggestions_never_reveal_a_piece_past_its_end_date(self, app, make_piece, ask):
+        make_piece("Freedom today", body_source="freedom")
+        piece = make_piece("Gone", body_source="zanzibarian")
+        ends = utcnow() + timedelta(hours=2)
+        _set_end_date(app, piece.id, ends)
+        assert ask("zanzibarain").suggestion == "zanzibarian"
+        assert ask("zanzibarain", now=ends).suggestion is None
+
     def test_malformed_queries_are_searched_as_words(self, archive, ask):
         for text in ['"free speech', "free speech OR", "OR", "-", '"', "title:", "speaker:",
                      "defender\x00\x07", "<b>defender</b>", "defender " * 1000, "((defender AND",
@@ -121,6 +139,16 @@ class BackendContract:
         assert titles(ask("<b>defender</b>")) == ["A defender of free speech"]
         assert titles(ask("defender\x00\x07")) == ["A defender of free speech"]
         assert titles(ask("-defender")) == ["A defender of free speech"]
+
+
+def _set_end_date(app, piece_id, ends):
+    from cms.articles import services
+    from cms.articles.models import Piece
+    from cms.extensions import db
+
+    with app.app_context():
+        piece = db.session.get(Piece, piece_id)
+        services.publish(piece, piece.author, None, ends)
 
 
 class TestWhoosh(BackendContract):

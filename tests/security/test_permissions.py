@@ -102,6 +102,9 @@ MATRIX = [
     ("POST", "/desk/campaigns/new", {"title": "New campaign"}, (400, 403, 403, 403, 302, 302)),
     ("GET", "/desk/campaigns/{c_id}/edit", None, EDITORS),
     ("POST", "/desk/campaigns/{c_id}/edit", {"title": "Renamed"}, (400, 403, 403, 403, 302, 302)),
+    # The audit log: editors and admins; its filters answer the same.
+    ("GET", "/desk/audit", None, EDITORS),
+    ("GET", "/desk/audit?person={u_id}&piece={a_id}&page=2", None, EDITORS),
     # The user admin screens, admins only ({u_id}: the other writer). Mail is off here: a new user's
     # link, and a reset link, are shown on the page (200).
     ("GET", "/desk/users", None, ADMINS),

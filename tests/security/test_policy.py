@@ -23,6 +23,7 @@ EXPECTED = {
     Action.MODERATE: {Role.ADMIN, Role.EDITOR, Role.MODERATOR},
     Action.SET_BLOCKED_WORDS: {Role.ADMIN},
     Action.MANAGE_USERS: {Role.ADMIN},
+    Action.SEE_AUDIT: {Role.ADMIN, Role.EDITOR},
 }
 
 
