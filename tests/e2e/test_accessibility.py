@@ -156,6 +156,10 @@ def test_desk_editor_is_accessible(axe: Axe, live_server: LiveServer, article: s
     page = axe.page()
     log_in(page, live_server, "writer")
     axe.assert_clean(page, "desk")
+    page.set_viewport_size(WIDTHS["phone"])  # the list of pieces: each row a card
+    _no_sideways_scroll(page)
+    axe.assert_clean(page, "desk phone")
+    page.set_viewport_size(WIDTHS["wide"])
     page.goto("/desk/new")
     axe.assert_clean(page, "new article")
     page.get_by_role("button", name="Save", exact=True).click()  # no title: errors
