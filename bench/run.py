@@ -116,7 +116,7 @@ def pick_pages(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
             .order_by(func.count(piece_tags.c.piece_id).desc()).limit(1))
         return {
             "home": "/",
-            f"article ({busiest.n} comments)": piece_url(busiest.Piece),
+            f"article ({busiest.n} comments)": piece_url(busiest[0]),
             "interview": piece_url(interview),
             "campaign page": f"/campaigns/{campaign.slug}",
             "tag page": f"/tags/{tag.slug}",
