@@ -97,3 +97,12 @@ def db_id(app, slug):
 
     with app.app_context():
         return db.session.scalar(select(Piece.id).where(Piece.slug == slug))
+
+
+def test_readers_pages_carry_no_desk_stylesheet(client, auth, make_user, make_piece):
+    """static/desk.css (desk, moderation, admin screens) is only for people logged in."""
+    make_piece("Light page")
+    assert "desk.css" not in client.get("/articles/light-page").get_data(as_text=True)
+    auth.login(make_user("writer"))
+    page = client.get("/desk/").get_data(as_text=True)
+    assert '<link rel="stylesheet" href="/static/desk.css">' in page
