@@ -210,10 +210,6 @@ class Piece(db.Model):
         return (self.status == PieceStatus.PUBLISHED and self.unpublish_at is not None
                 and self.unpublish_at <= utcnow())
 
-    @property
-    def in_trash(self) -> bool:
-        return self.trashed_at is not None
-
     def campaign_attribution(self) -> str:
         """The campaign's line under this piece in this kind's words: an attribution written
         "This article is part of…" (or "This piece…", any kind's noun) reads "This interview

@@ -14,16 +14,18 @@ import secrets
 
 from flask import current_app
 
-PURPOSE = b"commenter-email"
+
+def keyed_hash(purpose: str, value: str) -> str:
+    """An HMAC of `value` under a key derived from SECRET_KEY for this purpose: stable while
+    the secret is, and no use to anyone who has only the database."""
+    key = hmac.new(current_app.config["SECRET_KEY"].encode(), purpose.encode(), hashlib.sha256).digest()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
 def email_hash(email: str | None) -> str | None:
     """The keyed hash of an address (case and surrounding spaces ignored); None without one."""
     address = (email or "").strip().casefold()
-    if not address:
-        return None
-    key = hmac.new(current_app.config["SECRET_KEY"].encode(), PURPOSE, hashlib.sha256).digest()
-    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
+    return keyed_hash("commenter-email", address) if address else None
 
 
 def new_withdraw_key() -> str:

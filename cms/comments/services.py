@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import time
 from collections.abc import Iterable
@@ -130,10 +128,8 @@ def _held_reason(name: str, email: str, body: str) -> str:
 def _duplicate_key(piece: Piece, name: str, reader: str, body: str) -> str:
     """The same reader's same words on the same piece, as a keyed hash (the counter store
     never holds a name or a text)."""
-    secret = hmac.new(current_app.config["SECRET_KEY"].encode(), b"comment-duplicate",
-                      hashlib.sha256).digest()
     said = "\0".join((str(piece.id), " ".join(fold(name).split()), reader, body.strip()))
-    return "comment:" + hmac.new(secret, said.encode(), hashlib.sha256).hexdigest()
+    return "comment:" + identity.keyed_hash("comment-duplicate", said)
 
 
 def _claim_once(key: str) -> bool:

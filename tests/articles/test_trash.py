@@ -51,7 +51,7 @@ def test_deleting_moves_the_piece_to_the_trash_with_who_and_when(app, make_user,
     _trash(app, piece, writer)
     with app.app_context():
         stored = _piece(piece)
-        assert stored is not None and stored.in_trash
+        assert stored is not None and stored.trashed_at is not None
         assert stored.trashed_by_id == writer.id
         assert stored.trashed_at > utcnow() - timedelta(minutes=1)
         assert stored.status == PieceStatus.PUBLISHED  # the state it had is kept for a restore
@@ -65,7 +65,7 @@ def test_only_who_may_edit_a_piece_may_trash_it(app, make_user, make_piece):
         for role in ("writer", "moderator"):
             with pytest.raises(services.PermissionDenied):
                 services.trash_piece(_piece(piece), _user(make_user(role)))
-        assert not _piece(piece).in_trash
+        assert _piece(piece).trashed_at is None
 
 
 @pytest.mark.config(CMS_PAGE_CACHE_SECONDS=300)
@@ -203,7 +203,7 @@ def test_restore_after_the_trash_days_is_refused_with_a_reason(app, client, auth
                            follow_redirects=True)
     assert "it can no longer be restored" in response.get_data(as_text=True)
     with app.app_context():
-        assert _piece(piece).in_trash
+        assert _piece(piece).trashed_at is not None
 
 
 def test_purge_deletes_only_what_is_old_with_its_comments(app, runner, make_user, make_piece):
