@@ -345,6 +345,17 @@ def _folder_for(node: pytest.Item) -> Path:
     return folder
 
 
+# The widths every new page is tried at: a desktop and a phone.
+WIDTHS = {"wide": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 800}}
+
+
+def assert_no_sideways_scroll(page: Page) -> None:
+    """The page, its stylesheets loaded, is no wider than the window."""
+    page.wait_for_load_state("load")  # a click returns before the stylesheets have arrived
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"
+
+
 def log_in(page: Page, server: LiveServer, role: str,
            before_submit: Callable[[], Any] | None = None, *, here: bool = False) -> None:
     """Through the login form, as a person would: the one at /login (landing on the desk),

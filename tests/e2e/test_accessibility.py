@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Axe, LiveServer, Published, log_in
+from tests.e2e.conftest import WIDTHS, Axe, LiveServer, Published, assert_no_sideways_scroll, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -157,7 +157,7 @@ def test_desk_editor_is_accessible(axe: Axe, live_server: LiveServer, article: s
     log_in(page, live_server, "writer")
     axe.assert_clean(page, "desk")
     page.set_viewport_size(WIDTHS["phone"])  # the list of pieces: each row a card
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     axe.assert_clean(page, "desk phone")
     page.set_viewport_size(WIDTHS["wide"])
     page.goto("/desk/new")
@@ -230,32 +230,24 @@ def test_the_axe_check_catches_a_broken_page(axe: Axe):
 
 # --- The comment pages of issue 15, at 1280 px and at 375 px ------------------------------------
 
-WIDTHS = {"wide": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 800}}
-
-
-def _no_sideways_scroll(page: Page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"
-
-
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_thank_you_and_withdraw_pages_are_accessible(axe: Axe, interview: Published, width: str):
     page = axe.page()
     page.set_viewport_size(WIDTHS[width])
     page.goto(interview.path)
     page.get_by_role("link", name="Write a comment").click()
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     axe.assert_clean(page, f"comment form {width}")
     page.get_by_label("Your name").fill("Leyla")
     # Each width its own words: the same reader sending the same text twice is refused.
     page.get_by_label("Comment", exact=True).fill(f"Solidarity from Ganja ({width}).")
     page.get_by_role("button", name="Send comment").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Comment received")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     axe.assert_clean(page, f"thank-you page {width}")
     page.get_by_role("link", name="Withdraw this comment").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Withdraw your comment")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     axe.assert_clean(page, f"withdraw page {width}")
     page.get_by_role("button", name="Withdraw my comment").click()
     expect(page.get_by_text("Your comment has been withdrawn.")).to_be_visible()
@@ -271,13 +263,13 @@ def test_moderation_pages_are_accessible_at_every_width(axe: Axe, live_server: L
     log_in(page, live_server, "admin", here=True)
     expect(page.locator("table.moderation tbody tr")).not_to_have_count(0)
     expect(page.locator(".shortcuts")).to_be_visible()  # this context runs scripts
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     axe.assert_clean(page, f"queue {width}")
     page.get_by_role("link", name=re.compile(r"^History of #")).first.click()
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     axe.assert_clean(page, f"comment page with the edit form {width}")
     page.goto("/moderation/blocked-words")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     axe.assert_clean(page, f"blocked words {width}")
 
 
@@ -291,5 +283,5 @@ def test_trash_page_is_accessible(axe: Axe, live_server: LiveServer):
     expect(page.get_by_role("button", name="Restore “Deleted by mistake”")).to_be_visible()
     axe.assert_clean(page, "trash")
     page.set_viewport_size(WIDTHS["phone"])  # each row a card
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     axe.assert_clean(page, "trash phone")

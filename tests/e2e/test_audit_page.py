@@ -1,19 +1,13 @@
 """The audit log at /desk/audit, at 1280 px and at 375 px: no sideways scroll, axe-core clean."""
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import Axe, LiveServer, log_in
+from tests.e2e.conftest import WIDTHS, Axe, LiveServer, assert_no_sideways_scroll, log_in
 
 pytestmark = pytest.mark.e2e
 
-WIDTHS = {"wide": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 800}}
 LONG_TITLE = "Internetfreedomandprivacyruleswithoutaspaceanywhereinthem " * 2
-
-
-def _no_sideways_scroll(page: Page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
@@ -25,10 +19,10 @@ def test_audit_log_is_accessible_at_every_width(axe: Axe, live_server: LiveServe
     page.get_by_role("link", name="Audit log").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
     expect(page.locator("table.audit tbody tr")).not_to_have_count(0)
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     axe.assert_clean(page, f"audit log {width}")
     page.get_by_role("link", name=f"{LONG_TITLE}{width}".strip()).first.click()
     expect(page.get_by_role("heading", level=2)).to_contain_text("Only events about")
     assert f"piece={piece.id}" in page.url
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     axe.assert_clean(page, f"audit log of one piece {width}")
