@@ -30,6 +30,7 @@ SUBJECT_MAX = 300
 
 class AuditAction(enum.StrEnum):
     PUBLISH = "publish"
+    PUBLISH_CHANGES = "publish changes"
     UNPUBLISH = "unpublish"
     TRASH = "trash"
     RESTORE = "restore"
@@ -49,7 +50,8 @@ class AuditAction(enum.StrEnum):
 
 
 LABELS = {
-    AuditAction.PUBLISH: "Published", AuditAction.UNPUBLISH: "Unpublished",
+    AuditAction.PUBLISH: "Published", AuditAction.PUBLISH_CHANGES: "Published changes",
+    AuditAction.UNPUBLISH: "Unpublished",
     AuditAction.TRASH: "Moved to the trash", AuditAction.RESTORE: "Restored from the trash",
     AuditAction.PURGE: "Purged from the trash", AuditAction.CAMPAIGN_CREATE: "Created a campaign",
     AuditAction.CAMPAIGN_EDIT: "Changed a campaign", AuditAction.USER_CREATE: "Created an account",

@@ -65,6 +65,9 @@ DEFAULTS: dict[str, Any] = {
     # A deleted piece waits in the trash this many days, restorable by editors and admins,
     # before `flask trash purge` deletes it (with its comments, their history and its image).
     "CMS_TRASH_DAYS": 30,
+    # Writers publish their own pieces (and their changes); off: they save drafts and changes
+    # and an editor or admin publishes them.
+    "CMS_WRITERS_PUBLISH": True,
     # Commenters' e-mail addresses (and their keyed hash) are dropped after this many days.
     "CMS_COMMENTER_EMAIL_DAYS": 365,
     # Threads (a comment and its replies) per page under a piece: pages stay light.

@@ -1,7 +1,7 @@
 """Every model, imported once so the metadata (and Alembic) knows every table."""
 
 from cms.accounts.models import RecoveryCode, User, UserSession
-from cms.articles.models import Image, Piece, Tag
+from cms.articles.models import Image, Piece, Revision, Tag
 from cms.audit import AuditEvent
 from cms.campaigns.models import Campaign
 from cms.comments.models import Comment, ModerationEvent, SiteSetting
@@ -11,5 +11,5 @@ from cms.search.models import SearchBacklog
 
 __all__ = [
     "AuditEvent", "Campaign", "Comment", "Image", "ModerationEvent", "Participant", "Piece", "RateCounter",
-    "RecoveryCode", "SearchBacklog", "SiteSetting", "Tag", "Turn", "User", "UserSession",
+    "RecoveryCode", "Revision", "SearchBacklog", "SiteSetting", "Tag", "Turn", "User", "UserSession",
 ]

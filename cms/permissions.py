@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, Protocol, TypeVar
 
-from flask import abort
+from flask import abort, current_app, has_app_context
 from flask_login import current_user, login_required
 
 
@@ -29,6 +29,9 @@ class Action(enum.StrEnum):
     SEE_PIECE = "see piece"  # know a piece exists: a public one, or one the user may edit
     EDIT_PIECE = "edit piece"  # change, publish, unpublish, delete one piece (needs the piece);
     # nobody's for a piece in the trash: it answers as if it did not exist until restored
+    PUBLISH_PIECE = "publish piece"  # publish, publish changes, unpublish (needs the piece):
+    # whoever may edit it and holds PUBLISH; writers hold it unless CMS_WRITERS_PUBLISH is off
+    PUBLISH = "publish"  # the capability behind PUBLISH_PIECE
     EDIT_ANY_PIECE = "edit any piece"  # every writer's pieces, and restoring from the trash
     MANAGE_CAMPAIGNS = "manage campaigns"
     MODERATE = "moderate"  # the comment queue, approving, closing comments
@@ -38,12 +41,12 @@ class Action(enum.StrEnum):
 
 
 CAPABILITIES: dict[Role, frozenset[Action]] = {
-    Role.ADMIN: frozenset({Action.WRITE, Action.EDIT_ANY_PIECE, Action.MANAGE_CAMPAIGNS,
+    Role.ADMIN: frozenset({Action.WRITE, Action.PUBLISH, Action.EDIT_ANY_PIECE, Action.MANAGE_CAMPAIGNS,
                            Action.MODERATE, Action.SET_BLOCKED_WORDS, Action.MANAGE_USERS,
                            Action.SEE_AUDIT}),
-    Role.EDITOR: frozenset({Action.WRITE, Action.EDIT_ANY_PIECE, Action.MANAGE_CAMPAIGNS,
+    Role.EDITOR: frozenset({Action.WRITE, Action.PUBLISH, Action.EDIT_ANY_PIECE, Action.MANAGE_CAMPAIGNS,
                             Action.MODERATE, Action.SEE_AUDIT}),
-    Role.WRITER: frozenset({Action.WRITE}),
+    Role.WRITER: frozenset({Action.WRITE, Action.PUBLISH}),
     Role.MODERATOR: frozenset({Action.MODERATE}),
 }
 
@@ -65,6 +68,15 @@ class Person(Protocol):
     is_authenticated: bool
 
 
+def _held(role: Role) -> frozenset[Action]:
+    """A role's capabilities on this site: writers publish unless CMS_WRITERS_PUBLISH is off
+    (then they save drafts and changes, and an editor publishes them)."""
+    held = CAPABILITIES.get(role, frozenset())
+    if role == Role.WRITER and has_app_context() and not current_app.config.get("CMS_WRITERS_PUBLISH", True):
+        return held - {Action.PUBLISH}
+    return held
+
+
 def roles_that_can(action: Action) -> list[Role]:
     """The roles holding a capability, e.g. who is told that a comment waits."""
     return [role for role, actions in CAPABILITIES.items() if action in actions]
@@ -72,13 +84,15 @@ def roles_that_can(action: Action) -> list[Role]:
 
 def can(user: Person | Any | None, action: Action, obj: Authored | None = None) -> bool:
     """Whether `user` (None or anonymous: a reader) may do `action` (to `obj`)."""
-    if action in {Action.SEE_PIECE, Action.EDIT_PIECE} and obj is None:
+    if action in {Action.SEE_PIECE, Action.EDIT_PIECE, Action.PUBLISH_PIECE} and obj is None:
         raise TypeError(f"Action.{action.name} is about one piece: pass it")
     if action == Action.SEE_PIECE:  # anything else answers as if the piece did not exist
         return obj.is_public() or can(user, Action.EDIT_PIECE, obj)  # type: ignore[union-attr]
     if user is None or not user.is_authenticated or not user.active:
         return False
-    held = CAPABILITIES.get(user.role, frozenset())
+    held = _held(user.role)
+    if action == Action.PUBLISH_PIECE:
+        return Action.PUBLISH in held and can(user, Action.EDIT_PIECE, obj)
     if action == Action.EDIT_PIECE:
         if getattr(obj, "trashed_at", None) is not None:
             return False

@@ -14,6 +14,7 @@ from cms import audit
 from cms.accounts import services as accounts
 from cms.accounts.models import User
 from cms.articles import services as pieces
+from cms.articles import trash
 from cms.articles.models import Piece, PieceStatus
 from cms.audit import AuditAction, AuditEvent
 from cms.campaigns import services as campaigns
@@ -67,11 +68,11 @@ def test_each_piece_action_writes_one_event_with_who_and_the_title_then(
         if action in {AuditAction.UNPUBLISH, AuditAction.TRASH, AuditAction.RESTORE}:
             pieces.publish(_piece(piece), _user(editor))
         if action == AuditAction.RESTORE:
-            pieces.trash_piece(_piece(piece), _user(editor))
+            trash.trash_piece(_piece(piece), _user(editor))
     mark = _last_id(app)
     with app.app_context():
         do = {AuditAction.PUBLISH: pieces.publish, AuditAction.UNPUBLISH: pieces.unpublish,
-              AuditAction.TRASH: pieces.trash_piece, AuditAction.RESTORE: pieces.restore_piece}
+              AuditAction.TRASH: trash.trash_piece, AuditAction.RESTORE: trash.restore_piece}
         do[action](_piece(piece), _user(editor))
     event = _one(app, mark)
     assert (event.action, event.actor_id, event.actor_name) == (action, editor.id, "Edna Editor")
@@ -101,7 +102,7 @@ def test_the_purge_names_no_account_and_the_event_outlives_the_piece(
     writer = make_user("writer")
     piece = make_piece("Old news", author=writer)
     with app.app_context():
-        pieces.trash_piece(_piece(piece), _user(writer))
+        trash.trash_piece(_piece(piece), _user(writer))
         db.session.execute(update(Piece).where(Piece.id == piece.id)
                            .values(trashed_at=utcnow() - timedelta(days=40)))
         db.session.commit()
@@ -126,9 +127,9 @@ def test_a_refused_action_records_nothing(app, make_user, make_piece):
         with pytest.raises(PermissionDenied):
             pieces.unpublish(_piece(piece), _user(writer))
         with pytest.raises(PermissionDenied):
-            pieces.trash_piece(_piece(piece), _user(writer))
+            trash.trash_piece(_piece(piece), _user(writer))
         with pytest.raises(pieces.PieceError):  # not in the trash
-            pieces.restore_piece(_piece(piece), _user(make_user("editor")))
+            trash.restore_piece(_piece(piece), _user(make_user("editor")))
         with pytest.raises(PermissionDenied):
             campaigns.save_campaign(_user(writer), campaigns.CampaignData(title="Mine"))
         with pytest.raises(campaigns.CampaignError):
@@ -209,8 +210,8 @@ def test_no_comment_text_and_no_address_reach_the_log(app, runner, make_user, ma
         comment = comments.post_comment(_piece(piece), "Reader Rosa", "rosa@example.org",
                                         "A very particular sentence.")
         comments.moderate(_user(editor), [comment.id], "approve")
-        pieces.trash_piece(_piece(piece), _user(editor))
-        pieces.restore_piece(_piece(piece), _user(editor))
+        trash.trash_piece(_piece(piece), _user(editor))
+        trash.restore_piece(_piece(piece), _user(editor))
         pieces.unpublish(_piece(piece), _user(editor))
         stored = " ".join(f"{e.actor_name} {e.subject} {e.detail}"
                           for e in db.session.scalars(select(AuditEvent)))

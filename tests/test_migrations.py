@@ -107,3 +107,51 @@ def test_interviews_stored_whole_are_split_into_parts_and_back(tmp_path):
             db.engine.dispose()
     finally:
         _leave_the_session_schema(app, url)
+
+
+def test_every_existing_piece_gets_its_first_revision_from_what_it_holds(tmp_path):
+    """0013: revision 1 of each piece is the row as it was, tags and image details included,
+    and the row holds it; downgrading drops revisions and the new audit action."""
+    from sqlalchemy import select, text
+
+    from cms.articles.models import Revision
+
+    url = postgres_url() if BACKEND == "postgres" else f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    app = create_app(base_config(tmp_path / "instance", url))
+    try:
+        with app.app_context():
+            if BACKEND == "postgres":
+                reset_postgres(url)
+            upgrade(revision="0012")
+            for statement in OLD_ROWS[:2] + [
+                "INSERT INTO tags (id, kind, name, slug) VALUES (1, 'topic', 'Privacy', 'privacy'), "
+                "(2, 'country', 'Azerbaijan', 'azerbaijan'), (3, 'topic', 'Censorship', 'censorship')",
+                "INSERT INTO piece_tags (piece_id, tag_id) VALUES (1, 1), (1, 2), (1, 3)",
+                "INSERT INTO images (id, filename, width, height, alt_text, caption, credit, licence_name, "
+                "licence_url, source_url, created_at) VALUES (1, 'a.png', 4, 3, 'Alt', 'Cap', 'Cred', "
+                "'CC BY', 'https://l.example/', 'https://s.example/', '2026-11-28 10:00:00')",
+                "UPDATE pieces SET image_id = 1, standfirst = 'Stand' WHERE id = 1",
+            ]:
+                db.session.execute(text(statement), {"frame": OLD_FRAME})
+            db.session.commit()
+            upgrade(revision="0013")
+            first = db.session.scalar(select(Revision).order_by(Revision.id))
+            assert (first.piece_id, first.number, first.author_id, first.title, first.standfirst) == (
+                1, 1, 1, "T", "Stand")
+            assert (first.topics, first.countries) == ("Censorship, Privacy", "Azerbaijan")
+            assert (first.image_id, first.image_alt, first.image_caption, first.image_credit,
+                    first.image_licence_name, first.image_licence_url, first.image_source_url) == (
+                1, "Alt", "Cap", "Cred", "CC BY", "https://l.example/", "https://s.example/")
+            assert db.session.execute(text("SELECT revision_number FROM pieces")).scalar() == 1
+            db.session.execute(text("INSERT INTO audit_events (at, actor_name, action, subject, detail) "
+                                    "VALUES ('2026-12-07 10:00:00', 'W', 'publish changes', 'T', '')"))
+            db.session.commit()
+            db.session.remove()
+            downgrade(revision="0012")
+            assert "revisions" not in inspect(db.engine).get_table_names()
+            assert db.session.execute(text("SELECT count(*) FROM audit_events")).scalar() == 0
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        _leave_the_session_schema(app, url)
+

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from cms.articles.models import Piece
-from cms.articles.services import purge_trash
+from cms.articles.trash import purge_trash
 from cms.extensions import db
 
 pieces = AppGroup("pieces", help="Work on the stored pieces of every kind.")

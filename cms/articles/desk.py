@@ -10,10 +10,11 @@ from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from cms.articles import services
+from cms.articles import revisions, services
 from cms.articles.forms import ConfirmForm, PieceForm, PublishForm, split_names
 from cms.articles.images import ImageError, store_image
 from cms.articles.models import Article, Piece
+from cms.articles.trash import restore_piece, trash_expiry, trash_piece, trashed_pieces
 from cms.campaigns.services import all_campaigns
 from cms.database import site_to_utc, utc_to_site, utcnow
 from cms.extensions import db
@@ -48,17 +49,21 @@ def campaign_choices(form: PieceForm) -> None:
 
 
 def prefill(form: PieceForm, piece: Piece) -> None:
-    """Show a stored piece's campaign, tags and image details in the form."""
-    form.campaign_id.data = str(piece.campaign_id or "")
-    form.topics.data = ", ".join(tag.name for tag in piece.topics)
-    form.countries.data = ", ".join(tag.name for tag in piece.countries)
-    if piece.image is not None:
-        form.image_alt.data = piece.image.alt_text
-        form.image_caption.data = piece.image.caption
-        form.image_credit.data = piece.image.credit
-        form.image_licence_name.data = piece.image.licence_name
-        form.image_licence_url.data = piece.image.licence_url
-        form.image_source_url.data = piece.image.source_url
+    """Show the newest revision of a piece (its draft of changes, if any) in the form."""
+    head = revisions.head_revision(piece)
+    source = head if head is not None else piece
+    for name in ("title", "slug", "standfirst", "body_source", "language"):
+        getattr(form, name).data = getattr(source, name)
+    form.campaign_id.data = str(source.campaign_id or "")
+    form.comments_open.data = piece.comments_open
+    form.base_revision.data = head.number if head is not None else None
+    if head is not None:
+        form.topics.data, form.countries.data = head.topics, head.countries
+        if head.image_id is not None:
+            form.image_alt.data, form.image_caption.data = head.image_alt, head.image_caption
+            form.image_credit.data, form.image_licence_name.data = head.image_credit, head.image_licence_name
+            form.image_licence_url.data, form.image_source_url.data = (head.image_licence_url,
+                                                                       head.image_source_url)
 
 
 def publish_form(piece: Piece) -> PublishForm:
@@ -84,6 +89,11 @@ def piece_data(form: PieceForm) -> services.PieceData:
         countries=split_names(form.countries.data),
         comments_open=bool(form.comments_open.data),
         remove_image=bool(form.remove_image.data),
+        image_details=services.ImageDetails(
+            alt_text=form.image_alt.data or "", caption=form.image_caption.data or "",
+            credit=form.image_credit.data or "", licence_name=form.image_licence_name.data or "",
+            licence_url=form.image_licence_url.data or "", source_url=form.image_source_url.data or ""),
+        note=form.note.data or "",
     )
 
 
@@ -108,21 +118,23 @@ def attach_upload(form: PieceForm, data: services.PieceData) -> bool:
     return True
 
 
-def update_image_details(form: PieceForm, piece: Piece) -> None:
-    """Credit, caption and licence of the current image can change without a new upload."""
-    if piece.image is None or form.image.data and getattr(form.image.data, "filename", ""):
-        return
-    image = piece.image
-    image.alt_text = (form.image_alt.data or image.alt_text).strip()
-    image.caption = (form.image_caption.data or "").strip()
-    image.credit = (form.image_credit.data or "").strip()
-    image.licence_name = (form.image_licence_name.data or "").strip()
-    image.licence_url = (form.image_licence_url.data or "").strip()
-    image.source_url = (form.image_source_url.data or "").strip()
+def refused(form: PieceForm, exc: services.PieceError) -> dict[str, object]:
+    """A refused save goes back to the form with what was typed: a rule's message on its
+    field, or, over a newer revision, that revision beside the writer's text."""
+    db.session.rollback()
+    if isinstance(exc, services.EditConflict):
+        newest = exc.newest
+        form.base_revision.data = newest.number  # saving again replaces it, knowingly
+        form.base_revision.raw_data = [str(newest.number)]
+        return {"conflict": newest, "conflict_changes": revisions.compare(
+            newest, services.unsaved_revision(piece_data(form), newest))}
+    getattr(form, exc.field).errors = [exc.message]
+    return {}
 
 
-def _save(form: PieceForm, piece: Article | None) -> Piece | None:
-    """Validate and save the form; None when it goes back to the writer with errors."""
+def _save(form: PieceForm, piece: Article | None, refusal: dict[str, object]) -> Piece | None:
+    """Validate and save the form; None when it goes back to the writer (`refusal` then says
+    what to show beside it)."""
     if not form.validate_on_submit():
         return None
     data = piece_data(form)
@@ -132,19 +144,24 @@ def _save(form: PieceForm, piece: Article | None) -> Piece | None:
     try:
         if piece is None:
             return services.create_piece(current_user, data)
-        update_image_details(form, piece)
-        return services.update_piece(piece, current_user, data)
+        return services.update_piece(piece, current_user, data, base=form.base_revision.data)
     except services.PieceError as exc:
-        db.session.rollback()
-        getattr(form, exc.field).errors = [exc.message]
+        refusal.update(refused(form, exc))
         return None
 
 
 def _after_save(piece: Piece) -> Response:
     if request.form.get("action") == "preview":
         return redirect(url_for("desk.preview", piece_id=piece.id))
-    flash("Saved.")
+    flash(saved_message(piece))
     return redirect(desk_url(piece))
+
+
+def saved_message(piece: Piece) -> str:
+    if revisions.pending_revision(piece) is not None:
+        return ("Saved as a draft of changes: readers still see the published version until "
+                "you choose “Publish changes”.")
+    return "Saved."
 
 
 @bp.route("/")
@@ -152,7 +169,8 @@ def _after_save(piece: Piece) -> Response:
 def index() -> str:
     pieces = db.paginate(services.desk_pieces(current_user), page=requested_page(),
                          per_page=25, error_out=False)
-    return render_template("desk/index.html", pieces=pieces)
+    return render_template("desk/index.html", pieces=pieces,
+                           pending=revisions.pieces_with_pending_changes(pieces.items))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -160,7 +178,7 @@ def index() -> str:
 def new() -> str | Response:
     form = PieceForm()
     campaign_choices(form)
-    piece = _save(form, None) if request.method == "POST" else None
+    piece = _save(form, None, {}) if request.method == "POST" else None
     if piece is not None:
         return _after_save(piece)
     return render_template("desk/edit.html", form=form, piece=None)
@@ -173,23 +191,31 @@ def edit(piece_id: int) -> str | Response:
     if not isinstance(found, Article):  # another kind's piece: its own editor
         return redirect(desk_url(found), code=303)
     piece = found
-    form = PieceForm(obj=piece if request.method == "GET" else None)
+    form = PieceForm(formdata=None) if request.method == "GET" else PieceForm()
     campaign_choices(form)
+    refusal: dict[str, object] = {}
     if request.method == "GET":
         prefill(form, piece)
-    elif _save(form, piece) is not None:
+    elif _save(form, piece, refusal) is not None:
         return _after_save(piece)
-    return render_template("desk/edit.html", form=form, piece=piece,
-                           publish_form=publish_form(piece), confirm=ConfirmForm())
+    return render_template("desk/edit.html", form=form, piece=piece, **desk_context(piece),
+                           **refusal)
+
+
+def desk_context(piece: Piece) -> dict[str, object]:
+    """What the status box of an editor shows and posts: dates, changes waiting, buttons."""
+    return {"publish_form": publish_form(piece), "confirm": ConfirmForm(),
+            "pending": revisions.pending_revision(piece)}
 
 
 @bp.route("/<int:piece_id>/preview")
 @writer_required
 def preview(piece_id: int) -> str:
     piece = editable_piece(piece_id)
-    # A draft has no date yet: show the one it would get if published now.
-    return render_template(piece.template, piece=piece, preview=True, preview_date=utcnow(),
-                           publish_form=publish_form(piece), confirm=ConfirmForm())
+    # A draft has no date yet: show the one it would get if published now. A published piece
+    # with changes waiting shows them, as readers will see them once published.
+    return render_template(piece.template, piece=revisions.draft_view(piece), preview=True,
+                           preview_date=utcnow(), **desk_context(piece))
 
 
 @bp.route("/<int:piece_id>/publish", methods=["POST"])
@@ -203,8 +229,8 @@ def publish(piece_id: int) -> Response | tuple[str, int]:
             form.publish_at.errors = ["Give the publication time as a date and a time, or leave it empty."]
         if form.unpublish_at.errors:
             form.unpublish_at.errors = ["Give the end date as a date and a time, or leave it empty."]
-        return render_template("desk/publish.html", piece=piece, publish_form=form,
-                               confirm=ConfirmForm()), 400
+        return render_template("desk/publish.html", piece=piece, **{**desk_context(piece),
+                                                                   "publish_form": form}), 400
     timezone = current_app.config["CMS_TIMEZONE"]
     at, until = (site_to_utc(value, timezone) if value else None
                  for value in (form.publish_at.data, form.unpublish_at.data))
@@ -213,20 +239,25 @@ def publish(piece_id: int) -> Response | tuple[str, int]:
     except services.PieceError as exc:
         db.session.rollback()
         getattr(form, exc.field).errors = [exc.message]
-        return render_template("desk/publish.html", piece=piece, publish_form=form,
-                               confirm=ConfirmForm()), 400
+        return render_template("desk/publish.html", piece=piece, **{**desk_context(piece),
+                                                                   "publish_form": form}), 400
     flash("Scheduled." if piece.is_scheduled else "Published.")
     return redirect(desk_url(piece))
 
 
-@bp.route("/<int:piece_id>/unpublish", methods=["POST"])
+@bp.route("/<int:piece_id>/unpublish", methods=["GET", "POST"])
 @writer_required
-def unpublish(piece_id: int) -> Response:
+def unpublish(piece_id: int) -> str | Response:
+    """Take a piece off the site, after a confirmation step."""
     piece = editable_piece(piece_id)
-    if ConfirmForm().validate_on_submit():
+    require(current_user, Action.PUBLISH_PIECE, piece)
+    form = ConfirmForm()
+    if form.validate_on_submit():
         services.unpublish(piece, current_user)
         flash("Unpublished: the piece is no longer on any public page or feed.")
-    return redirect(desk_url(piece))
+        return redirect(desk_url(piece))
+    return render_template("desk/unpublish.html", piece=piece, form=form,
+                           pending=revisions.pending_revision(piece))
 
 
 @bp.route("/<int:piece_id>/delete", methods=["GET", "POST"])
@@ -236,7 +267,7 @@ def delete(piece_id: int) -> str | Response:
     piece = editable_piece(piece_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.trash_piece(piece, current_user)
+        trash_piece(piece, current_user)
         flash(f"Moved “{piece.title}” to the trash.")
         return redirect(url_for("desk.index"))
     return render_template("desk/delete.html", piece=piece, form=form)
@@ -246,9 +277,9 @@ def delete(piece_id: int) -> str | Response:
 @writer_required
 def trash() -> str:
     """Pieces in the trash (a writer: their own), with when and who, until they are purged."""
-    pieces = db.paginate(services.trashed_pieces(current_user), page=requested_page(),
+    pieces = db.paginate(trashed_pieces(current_user), page=requested_page(),
                          per_page=25, error_out=False)
-    return render_template("desk/trash.html", pieces=pieces, expiry=services.trash_expiry)
+    return render_template("desk/trash.html", pieces=pieces, expiry=trash_expiry)
 
 
 @bp.route("/<int:piece_id>/restore", methods=["POST"])
@@ -257,7 +288,7 @@ def restore(piece_id: int) -> Response:
     piece = db.session.get(Piece, piece_id) or abort(404)
     if ConfirmForm().validate_on_submit():
         try:
-            services.restore_piece(piece, current_user)
+            restore_piece(piece, current_user)
         except services.PieceError as exc:
             db.session.rollback()
             flash(exc.message)

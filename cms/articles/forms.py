@@ -6,12 +6,14 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
     URLField,
 )
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
+from wtforms.widgets import HiddenInput
 
 from cms.forms import Form
 
@@ -54,6 +56,10 @@ class PieceForm(Form):
     image_licence_url = URLField("Licence address", validators=[Optional(), URL(), Length(max=500)])
     image_source_url = URLField("Source address", validators=[Optional(), URL(), Length(max=500)])
     remove_image = BooleanField("Remove the lead image")
+    note = StringField("Note about this change", validators=[Length(max=200)],
+                       description="Optional: what this save changes, for the list of revisions.")
+    # The revision this form started from: a save over a newer one is refused.
+    base_revision = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class PublishForm(Form):

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from markupsafe import Markup
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, and_, or_
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cms.database import enum_column, utcnow
@@ -143,6 +143,9 @@ class Piece(db.Model):
     # restorable for CMS_TRASH_DAYS, then purged. The row keeps its slug until then.
     trashed_at: Mapped[datetime | None] = mapped_column(index=True)
     trashed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The number of the revision this row holds: what readers see while the piece is
+    # published. A later revision is a draft of changes, until "Publish changes".
+    revision_number: Mapped[int] = mapped_column(default=0, server_default="0")
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])
     campaign: Mapped[Campaign | None] = relationship(lazy="joined")
@@ -169,6 +172,10 @@ class Piece(db.Model):
     def render_body(self) -> None:
         """Derive the stored HTML (and any parts) from `body_source`."""
         raise NotImplementedError
+
+    def copy_parts_from(self, other: Piece) -> None:
+        """Before rendering an unsaved copy (a preview): take what the desk confirmed on the
+        stored piece's parts, without touching them."""
 
     def reader_html(self) -> Markup:
         """The body as readers see it, on the page and in feeds."""
@@ -230,6 +237,57 @@ class Piece(db.Model):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.slug} {self.status}>"
+
+
+class Revision(db.Model):
+    """One save of a piece: who, when, a note, and the whole source, so any two can be
+    compared and any one made the current draft again. Never seen by readers."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("piece_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    piece_id: Mapped[int] = mapped_column(ForeignKey("pieces.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]  # 1, 2, 3... within its piece
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+    title: Mapped[str] = mapped_column(String(300))
+    slug: Mapped[str] = mapped_column(String(200))
+    standfirst: Mapped[str] = mapped_column(Text, default="")
+    body_source: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    topics: Mapped[str] = mapped_column(Text, default="")  # names, separated by ", "
+    countries: Mapped[str] = mapped_column(Text, default="")
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id", ondelete="SET NULL"),
+                                                 index=True)
+    image_alt: Mapped[str] = mapped_column(String(500), default="")
+    image_caption: Mapped[str] = mapped_column(String(500), default="")
+    image_credit: Mapped[str] = mapped_column(String(200), default="")
+    image_licence_name: Mapped[str] = mapped_column(String(100), default="")
+    image_licence_url: Mapped[str] = mapped_column(String(500), default="")
+    image_source_url: Mapped[str] = mapped_column(String(500), default="")
+
+    author: Mapped[User | None] = relationship(lazy="joined")
+    image: Mapped[Image | None] = relationship()
+
+    # The fields a writer changes, in the order a comparison shows them.
+    CONTENT: ClassVar[tuple[str, ...]] = (
+        "title", "slug", "standfirst", "body_source", "language", "campaign_id", "topics",
+        "countries", "image_id", "image_alt", "image_caption", "image_credit",
+        "image_licence_name", "image_licence_url", "image_source_url",
+    )
+
+    def affects_public_pages(self) -> bool:
+        return False  # a revision changes no public page until it is applied to its piece
+
+    def same_content(self, other: Revision) -> bool:
+        return all(getattr(self, name) == getattr(other, name) for name in self.CONTENT)
+
+    def __repr__(self) -> str:
+        return f"<Revision {self.piece_id}#{self.number}>"
 
 
 class Article(Piece):

@@ -6,17 +6,16 @@ checking the source) is asked of the piece's own class.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select
-from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import flag_modified
 
 from cms.accounts.models import User
 from cms.articles.images import remove_image_file
-from cms.articles.models import Article, Image, Piece, PieceStatus, Tag, TagKind
+from cms.articles.models import Article, Image, Piece, PieceStatus, Revision, Tag, TagKind
+from cms.articles.revisions import head_revision, is_live, pending_revision, revision
 from cms.audit import AuditAction, record
 from cms.campaigns.models import Campaign
 from cms.database import utcnow
@@ -33,6 +32,18 @@ class PieceError(RuleError):
 
 
 @dataclass
+class ImageDetails:
+    """What the desk says about the lead image: kept with each revision."""
+
+    alt_text: str = ""
+    caption: str = ""
+    credit: str = ""
+    licence_name: str = ""
+    licence_url: str = ""
+    source_url: str = ""
+
+
+@dataclass
 class PieceData:
     """What a writer sets on a piece, from the desk form or the command line."""
 
@@ -45,21 +56,32 @@ class PieceData:
     topics: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
     comments_open: bool = True
-    image: Image | None = None
+    image: Image | None = None  # a new upload (its details are its own)
     remove_image: bool = False
+    image_details: ImageDetails | None = None  # None: the current image's, unchanged
+    note: str = ""  # the revision's note: what this save changed
+
+
+class EditConflict(PieceError):
+    """The form started from an older revision than the newest one: saving would overwrite
+    someone's work. `newest` is that revision."""
+
+    def __init__(self, newest: Revision) -> None:
+        super().__init__("body_source", "This piece was saved again while you were editing.")
+        self.newest = newest
 
 
 # --- Slugs and tags --------------------------------------------------------------------------
 
 
-def _slug_for(piece: Piece, data: PieceData) -> str:
+def _slug_for(current: str, data: PieceData, piece_id: int | None) -> str:
     if data.slug.strip():
         # A taken address gets the next free one, as a new title does: saying it is taken
         # would tell a writer that someone's unpublished draft sits there.
-        return unique_slug(make_slug(data.slug), Piece, exclude_id=piece.id)
-    if piece.slug:
-        return piece.slug  # keep the address readers may have linked to
-    return unique_slug(make_slug(data.title), Piece, exclude_id=piece.id)
+        return unique_slug(make_slug(data.slug), Piece, exclude_id=piece_id)
+    if current:
+        return current  # keep the address readers may have linked to
+    return unique_slug(make_slug(data.title), Piece, exclude_id=piece_id)
 
 
 def get_or_create_tags(names: list[str], kind: TagKind) -> list[Tag]:
@@ -80,32 +102,98 @@ def get_or_create_tags(names: list[str], kind: TagKind) -> list[Tag]:
     return tags
 
 
-# --- Saving and publishing -------------------------------------------------------------------
+def _names(raw: list[str]) -> str:
+    """Tag names as a revision keeps them: cleaned, once each, separated by ", "."""
+    names: list[str] = []
+    for name in (clean_name(part)[:100] for part in raw):
+        if name and make_slug(name) not in {make_slug(seen) for seen in names}:
+            names.append(name)
+    return ", ".join(names)
 
 
-def _apply(piece: Piece, data: PieceData) -> None:
+# --- Saving: every save is a revision ----------------------------------------------------------
+
+
+def _new_revision(piece: Piece, user: User, data: PieceData, base: Revision | None) -> Revision:
+    """The revision `data` makes of a piece whose newest revision is `base` (None: new)."""
     title = " ".join(accepted_text(data.title).split())  # the CLI is no form: clean here too
     if not title:
         raise PieceError("title", "A title is required.")
     if data.campaign_id is not None and db.session.get(Campaign, data.campaign_id) is None:
         raise PieceError("campaign_id", "That campaign does not exist.")
-    piece.title = title
-    piece.slug = _slug_for(piece, data)
-    piece.standfirst = accepted_text(data.standfirst).strip()
-    piece.body_source = accepted_text(data.body_source)
-    piece.language = data.language.strip() or "en"
-    piece.campaign_id = data.campaign_id
-    piece.comments_open = data.comments_open
-    piece.tags = get_or_create_tags(data.topics, TagKind.TOPIC) + get_or_create_tags(
-        data.countries, TagKind.COUNTRY
-    )
-    previous = piece.image
+    revision = Revision(
+        piece_id=piece.id, number=(base.number if base else 0) + 1, author_id=user.id,
+        note=" ".join(accepted_text(data.note).split())[:200], title=title,
+        slug=_slug_for(base.slug if base else piece.slug, data, piece.id),
+        standfirst=accepted_text(data.standfirst).strip(), body_source=accepted_text(data.body_source),
+        language=data.language.strip() or "en", campaign_id=data.campaign_id,
+        topics=_names(data.topics), countries=_names(data.countries))
+    image, details = (base.image_id, _details_of(base)) if base else (None, ImageDetails())
     if data.image is not None:
-        piece.image = data.image
+        db.session.flush()  # the upload's id
+        image, details = data.image.id, _details_of_image(data.image)
     elif data.remove_image:
-        piece.image = None
-    if previous is not None and previous is not piece.image:
-        discard_image_if_unused(previous, piece)
+        image, details = None, ImageDetails()
+    elif data.image_details is not None and image is not None:
+        # An emptied alternative text keeps the one before: an image always has one.
+        details = replace(data.image_details,
+                          alt_text=data.image_details.alt_text.strip() or details.alt_text)
+    revision.image_id = image
+    _set_details(revision, details)
+    return revision
+
+
+def unsaved_revision(data: PieceData, base: Revision) -> Revision:
+    """What `data` would save over `base`, never added to the session: to compare a refused
+    save with the revision it would have replaced."""
+    unsaved = Revision(
+        piece_id=base.piece_id, number=base.number + 1, title=" ".join(data.title.split()),
+        slug=make_slug(data.slug) if data.slug.strip() else base.slug,
+        standfirst=data.standfirst.strip(), body_source=data.body_source,
+        language=data.language.strip() or "en", campaign_id=data.campaign_id,
+        topics=_names(data.topics), countries=_names(data.countries),
+        image_id=None if data.remove_image else base.image_id)
+    _set_details(unsaved, data.image_details or _details_of(base))
+    return unsaved
+
+
+def _set_details(revision: Revision, details: ImageDetails) -> None:
+    for name, value in vars(details).items():
+        setattr(revision, "image_alt" if name == "alt_text" else f"image_{name}", value.strip())
+
+
+def _details_of(revision: Revision) -> ImageDetails:
+    return ImageDetails(revision.image_alt, revision.image_caption, revision.image_credit,
+                        revision.image_licence_name, revision.image_licence_url,
+                        revision.image_source_url)
+
+
+def _details_of_image(image: Image) -> ImageDetails:
+    return ImageDetails(image.alt_text, image.caption, image.credit, image.licence_name,
+                        image.licence_url, image.source_url)
+
+
+def apply_revision(piece: Piece, revision: Revision) -> None:
+    """Make the row (what readers see) hold `revision`: fields, tags, image and its details,
+    the body rendered by the piece's kind. The caller commits."""
+    with db.session.no_autoflush:
+        for name in ("title", "standfirst", "body_source", "language", "campaign_id"):
+            setattr(piece, name, getattr(revision, name))
+        piece.slug = revision.slug if not _slug_taken(revision.slug, piece.id) else \
+            unique_slug(revision.slug, Piece, exclude_id=piece.id)
+        piece.tags = get_or_create_tags(revision.topics.split(","), TagKind.TOPIC) + \
+            get_or_create_tags(revision.countries.split(","), TagKind.COUNTRY)
+        piece.image = db.session.get(Image, revision.image_id) if revision.image_id else None
+        if piece.image is not None:
+            for name, value in vars(_details_of(revision)).items():
+                setattr(piece.image, name, value)
+        piece.revision_number = revision.number
+    piece.render_body()
+    piece.updated_at = utcnow()
+
+
+def _slug_taken(slug: str, piece_id: int) -> bool:
+    return db.session.scalar(select(Piece.id).where(Piece.slug == slug, Piece.id != piece_id)) is not None
 
 
 def check_body_size(source: str) -> None:
@@ -117,31 +205,86 @@ def check_body_size(source: str) -> None:
 
 
 def create_piece(author: User, data: PieceData, kind: type[Piece] = Article) -> Piece:
-    """A new draft of `kind` by `author`, body rendered, committed once; nothing is saved when
-    the source cannot be read (the kind's error) or the piece breaks a rule (PieceError)."""
+    """A new draft of `kind` by `author` with its first revision, body rendered, committed
+    once; nothing is saved when the source cannot be read (the kind's error) or the piece
+    breaks a rule (PieceError)."""
     require(author, Action.WRITE)
     check_body_size(data.body_source)
     kind.check_source(data.body_source)
-    piece = kind(author=author, status=PieceStatus.DRAFT, slug="")
+    piece = kind(author=author, status=PieceStatus.DRAFT, slug="", title="")
     with db.session.no_autoflush:
-        _apply(piece, data)
+        revision = _new_revision(piece, author, data, None)
+    piece.slug, piece.title, piece.comments_open = revision.slug, revision.title, data.comments_open
     db.session.add(piece)
-    piece.render_body()
+    db.session.flush()
+    revision.piece_id = piece.id
+    db.session.add(revision)
+    apply_revision(piece, revision)
     db.session.commit()
     return piece
 
 
-def update_piece(piece: Piece, user: User, data: PieceData) -> Piece:
-    """Save changed fields and body; the piece renders its own body before the one commit."""
+def update_piece(piece: Piece, user: User, data: PieceData, base: int | None = None) -> Piece:
+    """Save a new revision. A published piece keeps what readers see until "Publish changes";
+    any other piece takes the revision at once. `base` is the revision number the form
+    started from: when a newer one exists, EditConflict, and nothing is saved."""
     require(user, Action.EDIT_PIECE, piece)
     check_body_size(data.body_source)
     type(piece).check_source(data.body_source)
+    head = head_revision(piece)
+    if base is not None and head is not None and head.number != base:
+        raise EditConflict(head)
     with db.session.no_autoflush:
-        _apply(piece, data)
-    piece.render_body()
-    piece.updated_at = utcnow()
+        revision = _new_revision(piece, user, data, head)
+    db.session.add(revision)
+    piece.comments_open = data.comments_open  # a setting, not the text: at once
+    before = {piece.image_id, head.image_id if head else None}
+    if not is_live(piece):
+        apply_revision(piece, revision)
+    db.session.flush()
+    discard_unused_images(before - {piece.image_id, revision.image_id})
     db.session.commit()
     return piece
+
+
+def publish_changes(piece: Piece, user: User) -> Piece:
+    """Readers see the newest revision of a published piece from now on."""
+    require(user, Action.PUBLISH_PIECE, piece)
+    pending = pending_revision(piece)
+    if pending is None:
+        raise PieceError("revision", "There are no unpublished changes to publish.")
+    before = piece.image_id
+    apply_revision(piece, pending)
+    record(user, AuditAction.PUBLISH_CHANGES, piece=piece, detail=f"revision {pending.number}")
+    db.session.flush()
+    discard_unused_images({before} - {piece.image_id})
+    db.session.commit()
+    return piece
+
+
+def restore_revision(piece: Piece, user: User, number: int) -> Revision:
+    """Make an old revision the current draft again: a new revision with its content (the
+    history stays whole). Restoring what readers see drops the changes waiting."""
+    require(user, Action.EDIT_PIECE, piece)
+    old, head = revision(piece, number), head_revision(piece)
+    if old is None or head is None:
+        raise PieceError("revision", f"This {piece.noun} has no revision {number}.")
+    if old.number == head.number:
+        raise PieceError("revision", f"Revision {number} is already the current one.")
+    copy = Revision(piece_id=piece.id, number=head.number + 1, author_id=user.id,
+                    note=f"Restored revision {number}",
+                    **{name: getattr(old, name) for name in Revision.CONTENT})
+    if copy.image_id is not None and db.session.get(Image, copy.image_id) is None:
+        copy.image_id = None
+    db.session.add(copy)
+    if not is_live(piece):
+        apply_revision(piece, copy)
+    elif old.number == piece.revision_number:
+        piece.revision_number = copy.number  # the same content readers see: nothing waits
+    db.session.flush()
+    discard_unused_images({head.image_id} - {piece.image_id, copy.image_id})
+    db.session.commit()
+    return copy
 
 
 def check_end_date(published_at: datetime, until: datetime | None,
@@ -159,7 +302,7 @@ def publish(piece: Piece, user: User, at: datetime | None = None,
             until: datetime | None = None) -> Piece:
     """Publish now, or at `at` (UTC) when that lies in the future: a scheduled piece; readers
     see it until `until` (UTC), its end date, when given (None: no end date)."""
-    require(user, Action.EDIT_PIECE, piece)
+    require(user, Action.PUBLISH_PIECE, piece)
     now = utcnow()
     if at is None:  # keep a date that has passed (republishing), else now
         at = piece.published_at if piece.published_at is not None and piece.published_at <= now else now
@@ -176,8 +319,12 @@ def publish(piece: Piece, user: User, at: datetime | None = None,
 
 
 def unpublish(piece: Piece, user: User) -> Piece:
-    """Take a piece off every public page and feed; its date is kept for republishing."""
-    require(user, Action.EDIT_PIECE, piece)
+    """Take a piece off every public page and feed; its date is kept for republishing. Changes
+    waiting for "Publish changes" become the piece: publishing it again publishes them."""
+    require(user, Action.PUBLISH_PIECE, piece)
+    pending = pending_revision(piece)
+    if pending is not None:
+        apply_revision(piece, pending)
     piece.status = PieceStatus.UNPUBLISHED
     piece.updated_at = utcnow()
     record(user, AuditAction.UNPUBLISH, piece=piece)
@@ -185,89 +332,29 @@ def unpublish(piece: Piece, user: User) -> Piece:
     return piece
 
 
-# --- The trash ------------------------------------------------------------------------------
+# --- Images -----------------------------------------------------------------------------------
 
 
-def trash_piece(piece: Piece, user: User) -> Piece:
-    """Delete as writers see it: the piece leaves every public page, feed, the index and the
-    desk list, and waits in the trash CMS_TRASH_DAYS with its comments, history and slug."""
-    require(user, Action.EDIT_PIECE, piece)
-    piece.trashed_at = utcnow()
-    piece.trashed_by_id = user.id
-    flag_modified(piece, "updated_at")  # not an edit: restored, it is as it was
-    record(user, AuditAction.TRASH, piece=piece)
-    db.session.commit()
-    return piece
+def image_in_use(image_id: int) -> bool:
+    """Shown by a piece, or by the newest revision of one (a change waiting to be published)."""
+    newest = (select(Revision.piece_id, func.max(Revision.number).label("number"))
+              .group_by(Revision.piece_id).subquery())
+    in_draft = (select(Revision.id).join(newest, and_(Revision.piece_id == newest.c.piece_id,
+                                                      Revision.number == newest.c.number))
+                .where(Revision.image_id == image_id).limit(1))
+    shown = select(Piece.id).where(Piece.image_id == image_id).limit(1)
+    return db.session.scalar(shown) is not None or db.session.scalar(in_draft) is not None
 
 
-def trash_expiry(piece: Piece) -> datetime | None:
-    """When a trashed piece can no longer be restored (and `trash purge` deletes it)."""
-    if piece.trashed_at is None:
-        return None
-    return piece.trashed_at + timedelta(days=current_app.config["CMS_TRASH_DAYS"])
-
-
-def restore_piece(piece: Piece, user: User, now: datetime | None = None) -> Piece:
-    """Take a piece out of the trash in the state it had (published stays published, if its
-    date says so); editors and admins only, within CMS_TRASH_DAYS."""
-    require(user, Action.EDIT_ANY_PIECE)
-    expiry = trash_expiry(piece)
-    if expiry is None:
-        raise PieceError("trash", f"“{piece.title}” is not in the trash.")
-    if expiry <= (now or utcnow()):
-        days = current_app.config["CMS_TRASH_DAYS"]
-        raise PieceError("trash", f"“{piece.title}” has been in the trash for more than {days} "
-                         "days: it can no longer be restored, and the next purge deletes it.")
-    piece.trashed_at = None
-    piece.trashed_by_id = None
-    flag_modified(piece, "updated_at")
-    record(user, AuditAction.RESTORE, piece=piece)
-    db.session.commit()
-    return piece
-
-
-def trashed_pieces(user: User) -> Select[tuple[Piece]]:
-    """The trash a user sees: their own pieces in it, or every one for editors and admins,
-    the most recently trashed first."""
-    query = (select(Piece).where(Piece.trashed_at.is_not(None))
-             .options(selectinload(Piece.trashed_by))
-             .order_by(Piece.trashed_at.desc(), Piece.id.desc()))
-    if not can(user, Action.EDIT_ANY_PIECE):
-        query = query.where(Piece.author_id == user.id)
-    return query
-
-
-def purge_trash(now: datetime | None = None) -> int:
-    """Delete for good the pieces trashed more than CMS_TRASH_DAYS ago; how many."""
-    limit = (now or utcnow()) - timedelta(days=current_app.config["CMS_TRASH_DAYS"])
-    ids = db.session.scalars(select(Piece.id).where(Piece.trashed_at <= limit)
-                             .order_by(Piece.id)).all()
-    for piece_id in ids:
-        piece = db.session.get(Piece, piece_id)
-        if piece is not None:
-            _delete_for_good(piece)
-    return len(ids)
-
-
-def _delete_for_good(piece: Piece) -> None:
-    """The row and what hangs on it: comments and their events, tag links and an interview's
-    parts by ON DELETE CASCADE; its image when no other piece shows it."""
-    if piece.image is not None:
-        discard_image_if_unused(piece.image, piece)
-    record(None, AuditAction.PURGE, piece=piece,
-           detail=f"in the trash since {piece.trashed_at:%Y-%m-%d}" if piece.trashed_at else "")
-    db.session.delete(piece)
-    db.session.commit()
-
-
-def discard_image_if_unused(image: Image, leaving: Piece) -> None:
-    """An image no other piece shows is deleted, row and file: a photo of a person must not
-    stay reachable at its address after the piece that showed it is gone."""
-    others = db.session.scalar(
-        select(func.count(Piece.id)).where(Piece.image_id == image.id, Piece.id != leaving.id))
-    if not others:
-        remove_image_file(image.filename)
-        db.session.delete(image)
+def discard_unused_images(image_ids: set[int | None]) -> None:
+    """Images no piece shows and no draft holds are deleted, row and file: a photo of a person
+    must not stay reachable at its address after the piece that showed it is gone. Older
+    revisions then say the image is no longer kept."""
+    for image_id in image_ids - {None}:
+        image = db.session.get(Image, image_id)
+        if image is not None and not image_in_use(image_id):
+            remove_image_file(image.filename)
+            db.session.delete(image)
 
 
 # --- Reading ---------------------------------------------------------------------------------

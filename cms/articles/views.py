@@ -19,7 +19,7 @@ from cms import pagecache
 from cms.articles import services
 from cms.articles.feeds import atom_feed, piece_url
 from cms.articles.images import upload_folder
-from cms.articles.models import Article, Image, Piece, Tag, piece_tags
+from cms.articles.models import Article, Image, Piece, Revision, Tag, piece_tags
 from cms.campaigns.services import all_campaigns, by_slug
 from cms.extensions import db
 from cms.forms import requested_page
@@ -125,7 +125,9 @@ def media(filename: str) -> Response:
         response = send_from_directory(upload_folder(), filename)
         response.headers["Cache-Control"] = "public, max-age=3600, s-maxage=300"
         return response
-    if not any(can(current_user, Action.EDIT_PIECE, piece) for piece in users):
+    drafts = db.session.scalars(select(Piece).where(  # a revision's image, not yet published
+        Piece.id.in_(select(Revision.piece_id).where(Revision.image_id == image.id)))).all()
+    if not any(can(current_user, Action.EDIT_PIECE, piece) for piece in (*users, *drafts)):
         abort(404)
     response = send_from_directory(upload_folder(), filename)
     response.headers["Cache-Control"] = "private, no-store"

@@ -14,15 +14,15 @@ from cms.articles import services as pieces
 from cms.articles.desk import (
     attach_upload,
     campaign_choices,
+    desk_context,
     desk_url,
     editable_piece,
     piece_data,
     prefill,
-    publish_form,
-    update_image_details,
+    refused,
+    saved_message,
     writer_required,
 )
-from cms.articles.forms import ConfirmForm
 from cms.extensions import db
 from cms.interviews import services
 from cms.interviews.forms import InterviewForm, participants_form
@@ -32,8 +32,10 @@ from cms.interviews.transcript import parse
 bp = Blueprint("interview_desk", __name__, url_prefix="/desk/interviews")
 
 
-def _save(form: InterviewForm, piece: Interview | None) -> Interview | None:
-    """Validate and save; None when the form goes back with errors (nothing saved)."""
+def _save(form: InterviewForm, piece: Interview | None,
+          refusal: dict[str, object]) -> Interview | None:
+    """Validate and save; None when the form goes back with errors (nothing saved), with
+    `refusal` saying what to show beside it."""
     if not form.validate_on_submit():
         return None
     data = piece_data(form)
@@ -52,14 +54,12 @@ def _save(form: InterviewForm, piece: Interview | None) -> Interview | None:
     try:
         if piece is None:
             return services.create_interview(current_user, data)
-        update_image_details(form, piece)
-        return services.update_interview(piece, current_user, data)
+        return services.update_interview(piece, current_user, data, base=form.base_revision.data)
     except services.ParseError as exc:
         db.session.rollback()
         form.body_source.errors = [str(exc)]
     except pieces.PieceError as exc:
-        db.session.rollback()
-        getattr(form, exc.field).errors = [exc.message]
+        refusal.update(refused(form, exc))
     return None
 
 
@@ -68,7 +68,7 @@ def _save(form: InterviewForm, piece: Interview | None) -> Interview | None:
 def new_interview() -> str | Response:
     form = InterviewForm()
     campaign_choices(form)
-    piece = _save(form, None) if request.method == "POST" else None
+    piece = _save(form, None, {}) if request.method == "POST" else None
     if piece is not None:
         flash("Saved. Please confirm who is who.")
         return redirect(url_for("interview_desk.participants", piece_id=piece.id))
@@ -79,22 +79,23 @@ def new_interview() -> str | Response:
 @writer_required
 def edit(piece_id: int) -> str | Response:
     piece = editable_piece(piece_id, Interview)
-    form = InterviewForm(obj=piece if request.method == "GET" else None)
+    form = InterviewForm(formdata=None) if request.method == "GET" else InterviewForm()
     campaign_choices(form)
+    refusal: dict[str, object] = {}
     if request.method == "GET":
         prefill(form, piece)
     else:
         before = {p.initials for p in piece.participants}
-        if _save(form, piece) is not None:
+        if _save(form, piece, refusal) is not None:
             if request.form.get("action") == "preview":
                 return redirect(url_for("desk.preview", piece_id=piece.id))
             if {p.initials for p in piece.participants} - before:
                 flash("Saved. New speakers: please confirm who is who.")
                 return redirect(url_for("interview_desk.participants", piece_id=piece.id))
-            flash("Saved.")
+            flash(saved_message(piece))
             return redirect(desk_url(piece))
-    return render_template("interviews/edit.html", form=form, piece=piece,
-                           publish_form=publish_form(piece), confirm=ConfirmForm())
+    return render_template("interviews/edit.html", form=form, piece=piece, **desk_context(piece),
+                           **refusal)
 
 
 @bp.route("/<int:piece_id>/participants", methods=["GET", "POST"])

@@ -85,9 +85,16 @@ class Interview(Piece):
         self.body_html = htmls[0]
         self.notes_html = notes
 
+    def copy_parts_from(self, other: Piece) -> None:
+        """Confirmed roles and bios carry over to an unsaved copy, as they do on a save."""
+        if isinstance(other, Interview):
+            self.participants = [Participant(initials=p.initials, name=p.name, role=p.role,
+                                             bio=p.bio, position=p.position)
+                                 for p in other.participants]
+
     def reader_html(self) -> Markup:
         """Introduction, who is who, every turn with its speaker, the notes."""
-        seen: set[int] = set()
+        seen: set[str] = set()
         turns: list[dict[str, Any]] = []
         for turn in self.turns:
             participant = turn.participant
@@ -96,10 +103,10 @@ class Interview(Piece):
                 "position": turn.position,
                 "participant": participant,
                 "interviewer": interviewer,
-                "first": participant.id not in seen,
+                "first": participant.initials not in seen,
                 "html": Markup(set_apart(turn.text_html) if interviewer else turn.text_html),
             })
-            seen.add(participant.id)
+            seen.add(participant.initials)
         return Markup(render_template(
             "interviews/_body.html", introduction=Markup(self.body_html or ""),
             participants=self.participants, turns=turns, footnotes=Markup(self.notes_html or ""),

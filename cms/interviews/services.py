@@ -38,9 +38,11 @@ def create_interview(author: User, data: pieces.PieceData) -> Interview:
     return piece
 
 
-def update_interview(piece: Interview, user: User, data: pieces.PieceData) -> Interview:
-    """Save a changed transcript and fields; confirmed roles and bios are kept."""
-    pieces.update_piece(piece, user, data)
+def update_interview(piece: Interview, user: User, data: pieces.PieceData,
+                     base: int | None = None) -> Interview:
+    """Save a changed transcript and fields as a new revision (a published interview keeps
+    what readers see until "Publish changes"); confirmed roles and bios are kept."""
+    pieces.update_piece(piece, user, data, base=base)
     return piece
 
 

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image as PILImage
 from sqlalchemy import select
 
-from cms.articles import services
+from cms.articles import trash
 from cms.articles.models import Image, Piece, PieceStatus
 from cms.database import utcnow
 from cms.extensions import db
@@ -217,7 +217,13 @@ def test_editing_shows_the_stored_values_and_saves_changes(client, auth, make_us
     form = client.get(f"/desk/{piece.id}/edit").get_data(as_text=True)
     assert 'value="Before"' in form and 'value="One"' in form and 'value="Georgia"' in form
     assert "Old *body*." in form
-    client.post(f"/desk/{piece.id}/edit", data=article_form(title="After", body_source="New body."))
+    saved = client.post(f"/desk/{piece.id}/edit", data=article_form(title="After", body_source="New body."),
+                        follow_redirects=True).get_data(as_text=True)
+    assert "Saved as a draft of changes: readers still see the published version" in saved
+    assert 'value="After"' in saved and "New body." in saved  # the editor shows the draft
+    page = client.get("/articles/before").get_data(as_text=True)
+    assert "<h1>Before</h1>" in page and "New body." not in page
+    client.post(f"/desk/{piece.id}/publish-changes")
     page = client.get("/articles/before").get_data(as_text=True)
     assert "<h1>After</h1>" in page and "New body." in page
 
@@ -295,7 +301,7 @@ def test_deleting_a_piece_or_its_image_deletes_the_file(app, client, auth, make_
     client.post(f"/desk/{first_id}/delete")
     assert os.path.exists(first_file)  # in the trash, restorable with its image
     with app.app_context():
-        assert services.purge_trash(utcnow() + timedelta(days=31)) == 1
+        assert trash.purge_trash(utcnow() + timedelta(days=31)) == 1
     client.post(f"/desk/{second_id}/edit", data=article_form(title="Second", remove_image="y"))
     assert not os.path.exists(first_file) and not os.path.exists(second_file)
     with app.app_context():

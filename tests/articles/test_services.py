@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from cms.accounts.models import Role, User
-from cms.articles import services
+from cms.articles import services, trash
 from cms.articles.models import Piece, PieceStatus
 from cms.database import utcnow
 from cms.extensions import db
@@ -26,7 +26,7 @@ def test_a_writer_cannot_edit_another_writers_piece(app, make_user, make_piece):
     with app.app_context():
         with pytest.raises(services.PermissionDenied):
             services.update_piece(_piece(piece), _user(other), services.PieceData(title="Stolen"))
-        for action in (services.publish, services.unpublish, services.trash_piece):
+        for action in (services.publish, services.unpublish, trash.trash_piece):
             with pytest.raises(services.PermissionDenied):
                 action(_piece(piece), _user(other))
         assert _piece(piece).title == "Mine"

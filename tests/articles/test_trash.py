@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from cms.accounts.models import User
-from cms.articles import services
+from cms.articles import services, trash
 from cms.articles.models import Piece, PieceStatus
 from cms.comments import services as comments
 from cms.comments.models import Comment, CommentStatus, ModerationEvent
@@ -30,7 +30,7 @@ def _piece(piece):
 def _trash(app, piece, user, days_ago=0):
     """Move `piece` to the trash as `user`, `days_ago` days ago."""
     with app.app_context():
-        services.trash_piece(_piece(piece), _user(user))
+        trash.trash_piece(_piece(piece), _user(user))
         if days_ago:
             db.session.execute(update(Piece).where(Piece.id == piece.id)
                                .values(trashed_at=utcnow() - timedelta(days=days_ago)))
@@ -56,7 +56,7 @@ def test_deleting_moves_the_piece_to_the_trash_with_who_and_when(app, make_user,
         assert stored.trashed_at > utcnow() - timedelta(minutes=1)
         assert stored.status == PieceStatus.PUBLISHED  # the state it had is kept for a restore
         assert stored not in db.session.scalars(services.desk_pieces(_user(writer))).all()
-        assert db.session.scalars(services.trashed_pieces(_user(writer))).all() == [stored]
+        assert db.session.scalars(trash.trashed_pieces(_user(writer))).all() == [stored]
 
 
 def test_only_who_may_edit_a_piece_may_trash_it(app, make_user, make_piece):
@@ -64,7 +64,7 @@ def test_only_who_may_edit_a_piece_may_trash_it(app, make_user, make_piece):
     with app.app_context():
         for role in ("writer", "moderator"):
             with pytest.raises(services.PermissionDenied):
-                services.trash_piece(_piece(piece), _user(make_user(role)))
+                trash.trash_piece(_piece(piece), _user(make_user(role)))
         assert _piece(piece).trashed_at is None
 
 
@@ -124,7 +124,7 @@ def test_comments_and_their_history_stay_with_a_trashed_piece(app, make_user, ma
         editor = _user(make_user("editor"))
         queue = comments.queue(editor, CommentStatus.APPROVED)
         assert db.session.scalars(queue).all() == []
-        services.restore_piece(_piece(piece), editor)
+        trash.restore_piece(_piece(piece), editor)
         assert [c.id for c in db.session.scalars(comments.queue(editor, CommentStatus.APPROVED))] \
             == [comment_id]
 
@@ -141,7 +141,7 @@ def test_restore_brings_the_piece_back_as_it_was(app, client, make_user, make_pi
     assert client.get("/articles/back-again").status_code == 404
     with app.app_context():
         for piece in (published, draft):
-            restored = services.restore_piece(_piece(piece), _user(editor))
+            restored = trash.restore_piece(_piece(piece), _user(editor))
             assert (restored.status, restored.published_at, restored.updated_at,
                     restored.slug) == before[piece.id]
             assert restored.trashed_at is None and restored.trashed_by_id is None
@@ -155,18 +155,18 @@ def test_only_editors_and_admins_restore(app, client, auth, make_user, make_piec
     _trash(app, piece, writer)
     with app.app_context():
         with pytest.raises(services.PermissionDenied):
-            services.restore_piece(_piece(piece), _user(writer))
+            trash.restore_piece(_piece(piece), _user(writer))
     auth.login(writer)
-    trash = client.get("/desk/trash").get_data(as_text=True)
-    assert "Mine to lose" in trash and "Ask an editor to restore one." in trash
-    assert "Restore" not in trash
+    listing = client.get("/desk/trash").get_data(as_text=True)
+    assert "Mine to lose" in listing and "Ask an editor to restore one." in listing
+    assert "Restore" not in listing
     assert client.post(f"/desk/{piece.id}/restore").status_code == 403
     auth.logout()
     for role in ("editor", "admin"):
         auth.login(make_user(role))
-        trash = client.get("/desk/trash").get_data(as_text=True)
-        assert "Mine to lose" in trash and ">Restore<" in trash
-        assert writer.display_name in trash  # who moved it there
+        listing = client.get("/desk/trash").get_data(as_text=True)
+        assert "Mine to lose" in listing and ">Restore<" in listing
+        assert writer.display_name in listing  # who moved it there
         response = client.post(f"/desk/{piece.id}/restore")
         assert response.headers["Location"] == f"/desk/{piece.id}/edit"
         assert client.get("/articles/mine-to-lose").status_code == 200
@@ -194,7 +194,7 @@ def test_restore_after_the_trash_days_is_refused_with_a_reason(app, client, auth
     _trash(app, piece, writer, days_ago=31)
     with app.app_context():
         with pytest.raises(services.PieceError) as refused:
-            services.restore_piece(_piece(piece), _user(editor))
+            trash.restore_piece(_piece(piece), _user(editor))
         assert refused.value.message == ("“Too late” has been in the trash for more than 30 days: "
                                          "it can no longer be restored, and the next purge deletes it.")
     auth.login(editor)
@@ -244,10 +244,10 @@ def test_a_trashed_piece_keeps_its_slug_until_purged(app, make_user, make_piece)
     assert piece.slug == "taken-address"
     assert by_title.slug == "taken-address-2" and by_slug.slug == "taken-address-3"
     with app.app_context():
-        services.restore_piece(_piece(piece), _user(make_user("editor")))
+        trash.restore_piece(_piece(piece), _user(make_user("editor")))
         assert _piece(piece).slug == "taken-address"
-        services.trash_piece(_piece(piece), _user(writer))
-        assert services.purge_trash(utcnow() + timedelta(days=31)) == 1
+        trash.trash_piece(_piece(piece), _user(writer))
+        assert trash.purge_trash(utcnow() + timedelta(days=31)) == 1
     assert make_piece("Taken address", author=writer).slug == "taken-address"
 
 

@@ -188,15 +188,15 @@ def test_the_text_an_edit_replaced_is_kept_31_days_not_longer(app, runner, comme
 
 def test_comments_of_a_trashed_piece_stay_with_it_until_the_piece_is_purged(app, runner, piece,
                                                                            comment, make_user):
-    from cms.articles import services as pieces
+    from cms.articles import trash
 
     spam = comment("spam", 40, 31)
     with app.app_context():
-        pieces.trash_piece(db.session.get(Piece, piece.id), db.session.get(User, piece.author_id))
+        trash.trash_piece(db.session.get(Piece, piece.id), db.session.get(User, piece.author_id))
     assert runner.invoke(args=["comments", "purge"]).output == NOTHING
     assert spam in remaining(app)
     with app.app_context():
-        pieces.restore_piece(db.session.get(Piece, piece.id),
+        trash.restore_piece(db.session.get(Piece, piece.id),
                              db.session.get(User, make_user("editor").id))
     assert runner.invoke(args=["comments", "purge"]).output == REPORT.format(1, 0, 0)
     assert spam not in remaining(app)

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from cms.articles import services as pieces
+from cms.articles import trash
 from cms.articles.models import Piece, Tag
 from cms.database import utcnow
 from cms.extensions import db
@@ -32,21 +33,24 @@ def test_publish_edit_unpublish_trash_restore_and_purge_show_at_once(ctx, make_p
     pieces.publish(piece, user, utcnow() - timedelta(minutes=1))
     assert titles(ask("dragons")) == ["Draft about dragons"]
     pieces.update_piece(piece, user, pieces.PieceData(title="Notes about wyverns"))
+    assert titles(ask("wyverns")) == []  # a change waits: readers still find what they see
+    assert titles(ask("dragons")) == ["Draft about dragons"]
+    pieces.publish_changes(piece, user)
     assert titles(ask("dragons")) == []
     assert titles(ask("wyverns")) == ["Notes about wyverns"]
     pieces.unpublish(piece, user)
     assert titles(ask("wyverns")) == []
     pieces.publish(piece, user, utcnow() - timedelta(minutes=1))
     assert titles(ask("wyverns")) == ["Notes about wyverns"]
-    pieces.trash_piece(piece, user)
+    trash.trash_piece(piece, user)
     assert titles(ask("wyverns")) == []
     assert get_backend().document_ids() == set()
     editor = make_user("editor")
-    pieces.restore_piece(piece, db.session.get(type(user), editor.id))
+    trash.restore_piece(piece, db.session.get(type(user), editor.id))
     assert titles(ask("wyverns")) == ["Notes about wyverns"]
-    pieces.purge_trash()  # nothing old in the trash: nothing changes
-    pieces.trash_piece(piece, user)
-    assert pieces.purge_trash(utcnow() + timedelta(days=31)) == 1
+    trash.purge_trash()  # nothing old in the trash: nothing changes
+    trash.trash_piece(piece, user)
+    assert trash.purge_trash(utcnow() + timedelta(days=31)) == 1
     assert titles(ask("wyverns")) == []
     assert get_backend().document_ids() == set()
 

@@ -90,7 +90,13 @@ MATRIX = [
     ("POST", "/desk/{a_id}/edit", {"title": "Edited", "language": "en"}, OWNER_ACTS),
     ("GET", "/desk/{a_id}/preview", None, OWNER),
     ("POST", "/desk/{a_id}/publish", {"publish_at": ""}, OWNER_ACTS),
+    ("GET", "/desk/{a_id}/unpublish", None, OWNER),
     ("POST", "/desk/{a_id}/unpublish", {}, OWNER_ACTS),
+    # Revisions: the article has a saved change waiting (revision 2 over the published 1).
+    ("POST", "/desk/{a_id}/publish-changes", {}, OWNER_ACTS),
+    ("GET", "/desk/{a_id}/revisions", None, OWNER),
+    ("GET", "/desk/{a_id}/revisions/compare?from=1&to=2", None, OWNER),
+    ("POST", "/desk/{a_id}/revisions/{rev}/restore", {}, OWNER_ACTS),
     ("GET", "/desk/{a_id}/delete", None, OWNER),
     ("POST", "/desk/{a_id}/delete", {}, OWNER_ACTS),
     # A writer sees their own trashed pieces; only editors and admins restore.
@@ -166,6 +172,11 @@ def _world(app):
                           trashed_by=users["owner"])
         db.session.add_all([article, draft, trashed])
         db.session.commit()
+        from cms.articles.services import update_piece
+
+        for title in ("Rights article", "Rights article, corrected"):  # revisions 1 and 2
+            update_piece(article, users["owner"], PieceData(title=title, body_source="Rights."))
+        article.revision_number = 1  # readers see revision 1; 2 waits
         interview = interviews.create_interview(users["owner"], PieceData(
             title="Matrix interview", body_source="Intro.\n\nAnn Ask (AA): Question?\n\nBo Be (BB): Answer."))
         interview.status, interview.published_at = PieceStatus.PUBLISHED, when
@@ -181,7 +192,7 @@ def _world(app):
         return {
             "a_id": article.id, "a_slug": article.slug, "i_id": interview.id,
             "i_slug": interview.slug, "t_id": trashed.id, "c_id": campaign.id, "c_slug": campaign.slug,
-            "comment": comment.id, "withdraw": withdraw, "tag": "rights", "year": when.year,
+            "comment": comment.id, "withdraw": withdraw, "tag": "rights", "rev": 1, "year": when.year,
             "month": when.month,
             "emails": {role: user.email for role, user in users.items()},
             "missing": "no-such-file.png",

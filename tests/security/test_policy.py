@@ -18,6 +18,7 @@ def person(role: Role, user_id: int = 1, active: bool = True, authenticated: boo
 # Who may do what: the table the permission matrix tests route by route.
 EXPECTED = {
     Action.WRITE: {Role.ADMIN, Role.EDITOR, Role.WRITER},
+    Action.PUBLISH: {Role.ADMIN, Role.EDITOR, Role.WRITER},
     Action.EDIT_ANY_PIECE: {Role.ADMIN, Role.EDITOR},
     Action.MANAGE_CAMPAIGNS: {Role.ADMIN, Role.EDITOR},
     Action.MODERATE: {Role.ADMIN, Role.EDITOR, Role.MODERATOR},
@@ -35,7 +36,7 @@ def test_each_role_holds_exactly_its_capabilities(action):
 
 def test_every_role_has_a_row_and_every_action_a_rule():
     assert set(CAPABILITIES) == set(Role)
-    assert set(EXPECTED) | {Action.EDIT_PIECE, Action.SEE_PIECE} == set(Action)
+    assert set(EXPECTED) | {Action.EDIT_PIECE, Action.SEE_PIECE, Action.PUBLISH_PIECE} == set(Action)
 
 
 def test_a_writer_edits_only_their_own_pieces_editors_and_admins_every_one():
@@ -45,6 +46,18 @@ def test_a_writer_edits_only_their_own_pieces_editors_and_admins_every_one():
     for role in (Role.EDITOR, Role.ADMIN):
         assert can(person(role, user_id=3), Action.EDIT_PIECE, theirs)
     assert not can(person(Role.MODERATOR, user_id=1), Action.EDIT_PIECE, mine)
+
+
+def test_whoever_may_edit_a_piece_publishes_it_unless_writers_may_not_publish(app):
+    mine, theirs = SimpleNamespace(author_id=1), SimpleNamespace(author_id=2)
+    writer = person(Role.WRITER, user_id=1)
+    with app.app_context():
+        assert can(writer, Action.PUBLISH_PIECE, mine) and not can(writer, Action.PUBLISH_PIECE, theirs)
+        assert can(person(Role.EDITOR, user_id=3), Action.PUBLISH_PIECE, theirs)
+        assert not can(person(Role.MODERATOR, user_id=1), Action.PUBLISH_PIECE, mine)
+        app.config["CMS_WRITERS_PUBLISH"] = False
+        assert not can(writer, Action.PUBLISH_PIECE, mine) and can(writer, Action.EDIT_PIECE, mine)
+        assert can(person(Role.EDITOR, user_id=3), Action.PUBLISH_PIECE, mine)
 
 
 def test_nobody_anonymous_or_disabled_may_do_anything():
@@ -57,7 +70,7 @@ def test_nobody_anonymous_or_disabled_may_do_anything():
 
 
 def test_editing_or_seeing_a_piece_needs_the_piece():
-    for action in (Action.EDIT_PIECE, Action.SEE_PIECE):
+    for action in (Action.EDIT_PIECE, Action.SEE_PIECE, Action.PUBLISH_PIECE):
         with pytest.raises(TypeError):
             can(person(Role.ADMIN), action)
 
