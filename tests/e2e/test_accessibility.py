@@ -285,3 +285,31 @@ def test_trash_page_is_accessible(axe: Axe, live_server: LiveServer):
     page.set_viewport_size(WIDTHS["phone"])  # each row a card
     assert_no_sideways_scroll(page)
     axe.assert_clean(page, "trash phone")
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_revision_pages_and_an_edit_conflict_are_accessible(axe: Axe, live_server: LiveServer, width: str):
+    piece = live_server.publish(f"Revisedwithoutanyspacesinthetitleatall {width}", "One.\n\nTwo.")
+    page = axe.page()
+    page.set_viewport_size(WIDTHS[width])
+    log_in(page, live_server, "editor")
+    page.goto(f"/desk/{piece.id}/edit")
+    stale = page.context.new_page()  # the same person, in a second tab opened before the save
+    stale.goto(f"/desk/{piece.id}/edit")
+    page.get_by_label("Body", exact=True).fill("One.\n\nTwo, changed.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert_no_sideways_scroll(page)
+    axe.assert_clean(page, f"editor with changes waiting {width}")
+    stale.get_by_label("Body", exact=True).fill("One, from the other tab.\n\nTwo.")
+    stale.get_by_role("button", name="Save", exact=True).click()
+    expect(stale.get_by_role("heading", level=2, name=re.compile("^Not saved"))).to_be_visible()
+    assert_no_sideways_scroll(stale)
+    axe.assert_clean(stale, f"edit conflict {width}")
+    page.get_by_role("link", name="Revisions").click()
+    assert_no_sideways_scroll(page)
+    axe.assert_clean(page, f"revisions {width}")
+    page.get_by_role("button", name="Compare the chosen revisions").click()
+    assert_no_sideways_scroll(page)
+    axe.assert_clean(page, f"comparison {width}")
+    page.goto(f"/desk/{piece.id}/unpublish")
+    axe.assert_clean(page, f"unpublish confirmation {width}")
