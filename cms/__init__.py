@@ -25,7 +25,7 @@ from cms.accounts import account, admin, reset_views, twofactor_views
 from cms.accounts import cli as accounts_cli
 from cms.accounts import views as accounts_views
 from cms.articles import cli as pieces_cli
-from cms.articles import desk, revisions_desk
+from cms.articles import contributors_desk, desk, revisions_desk
 from cms.articles import views as articles_views
 from cms.campaigns import views as campaigns_views
 from cms.comments import cli as comments_cli
@@ -88,6 +88,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     articles_views.init_app(app)  # public pages of every kind of piece
     desk.init_app(app)  # the desk every kind shares, and the article editor
     revisions_desk.init_app(app)  # the revisions of a piece, and "Publish changes"
+    contributors_desk.init_app(app)  # credited people's names, bios and links
     app.register_blueprint(campaigns_views.bp)
     audit.init_app(app)  # the audit log at /desk/audit
     app.register_blueprint(health_bp)

@@ -183,7 +183,7 @@ def _load_demo_interview(campaign_id: int) -> bool:
         title=INTERVIEW_TITLE,
         standfirst="Blocked twice, still publishing: what a newsroom learns when its readers "
         "lose the front door.",
-        body_source=INTERVIEW_TRANSCRIPT, campaign_id=campaign_id,
+        body_source=INTERVIEW_TRANSCRIPT, campaign_id=campaign_id, bylines="Wren Writer (interviewer)",
         topics=["Censorship", "Freedom of expression"], countries=["Azerbaijan"],
     ))
     interviews.confirm_participants(piece, writer, {

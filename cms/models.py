@@ -1,7 +1,7 @@
 """Every model, imported once so the metadata (and Alembic) knows every table."""
 
 from cms.accounts.models import RecoveryCode, User, UserSession
-from cms.articles.models import Image, Piece, Revision, Tag
+from cms.articles.models import Contributor, Credit, Image, Piece, Revision, Tag
 from cms.audit import AuditEvent
 from cms.campaigns.models import Campaign
 from cms.comments.models import Comment, ModerationEvent, SiteSetting
@@ -10,6 +10,7 @@ from cms.ratelimit import RateCounter
 from cms.search.models import SearchBacklog
 
 __all__ = [
-    "AuditEvent", "Campaign", "Comment", "Image", "ModerationEvent", "Participant", "Piece", "RateCounter",
-    "RecoveryCode", "Revision", "SearchBacklog", "SiteSetting", "Tag", "Turn", "User", "UserSession",
+    "AuditEvent", "Campaign", "Comment", "Contributor", "Credit", "Image", "ModerationEvent",
+    "Participant", "Piece", "RateCounter", "RecoveryCode", "Revision", "SearchBacklog", "SiteSetting",
+    "Tag", "Turn", "User", "UserSession",
 ]

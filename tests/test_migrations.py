@@ -112,9 +112,7 @@ def test_interviews_stored_whole_are_split_into_parts_and_back(tmp_path):
 def test_every_existing_piece_gets_its_first_revision_from_what_it_holds(tmp_path):
     """0013: revision 1 of each piece is the row as it was, tags and image details included,
     and the row holds it; downgrading drops revisions and the new audit action."""
-    from sqlalchemy import select, text
-
-    from cms.articles.models import Revision
+    from sqlalchemy import text
 
     url = postgres_url() if BACKEND == "postgres" else f"sqlite:///{tmp_path / 'old.sqlite3'}"
     app = create_app(base_config(tmp_path / "instance", url))
@@ -135,7 +133,7 @@ def test_every_existing_piece_gets_its_first_revision_from_what_it_holds(tmp_pat
                 db.session.execute(text(statement), {"frame": OLD_FRAME})
             db.session.commit()
             upgrade(revision="0013")
-            first = db.session.scalar(select(Revision).order_by(Revision.id))
+            first = db.session.execute(text("SELECT * FROM revisions ORDER BY id")).first()
             assert (first.piece_id, first.number, first.author_id, first.title, first.standfirst) == (
                 1, 1, 1, "T", "Stand")
             assert (first.topics, first.countries) == ("Censorship, Privacy", "Azerbaijan")
@@ -155,3 +153,32 @@ def test_every_existing_piece_gets_its_first_revision_from_what_it_holds(tmp_pat
     finally:
         _leave_the_session_schema(app, url)
 
+
+
+def test_every_existing_piece_credits_its_writer(tmp_path):
+    """0014: each piece's byline is its writer's name, as its page said before; revisions too."""
+    from sqlalchemy import text
+
+    url = postgres_url() if BACKEND == "postgres" else f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    app = create_app(base_config(tmp_path / "instance", url))
+    try:
+        with app.app_context():
+            if BACKEND == "postgres":
+                reset_postgres(url)
+            upgrade(revision="0013")
+            for statement in OLD_ROWS[:2]:
+                db.session.execute(text(statement.replace("'W', 'x'", "'Wren  Writer', 'x'")),
+                                   {"frame": OLD_FRAME})
+            db.session.commit()
+            upgrade(revision="0014")
+            rows = db.session.execute(text(
+                "SELECT c.name, c.slug, pc.role, pc.position FROM piece_credits pc "
+                "JOIN contributors c ON c.id = pc.contributor_id WHERE pc.piece_id = 1")).all()
+            assert [tuple(row) for row in rows] == [("Wren Writer", "wren-writer", "author", 0)]
+            db.session.remove()
+            downgrade(revision="0013")
+            assert "contributors" not in inspect(db.engine).get_table_names()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        _leave_the_session_schema(app, url)

@@ -59,6 +59,7 @@ def prefill(form: PieceForm, piece: Piece) -> None:
     form.base_revision.data = head.number if head is not None else None
     if head is not None:
         form.topics.data, form.countries.data = head.topics, head.countries
+        form.bylines.data = head.credits
         if head.image_id is not None:
             form.image_alt.data, form.image_caption.data = head.image_alt, head.image_caption
             form.image_credit.data, form.image_licence_name.data = head.image_credit, head.image_licence_name
@@ -94,6 +95,7 @@ def piece_data(form: PieceForm) -> services.PieceData:
             credit=form.image_credit.data or "", licence_name=form.image_licence_name.data or "",
             licence_url=form.image_licence_url.data or "", source_url=form.image_source_url.data or ""),
         note=form.note.data or "",
+        bylines=form.bylines.data or "",
     )
 
 

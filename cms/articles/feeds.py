@@ -50,7 +50,8 @@ def atom_feed(title: str, self_url: str, page_url: str, pieces: Iterable[Piece])
         entry.id(url)
         entry.title(accepted_text(piece.title))
         entry.link(href=url, rel="alternate")
-        entry.author(name=accepted_text(piece.author.display_name))
+        for name in piece.byline_names():  # the credited people, never the account that saved
+            entry.author(name=accepted_text(name))
         entry.published(piece.published_at.replace(tzinfo=UTC))  # type: ignore[union-attr]
         entry.updated(piece.updated_at.replace(tzinfo=UTC))
         if piece.standfirst:

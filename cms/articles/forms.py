@@ -35,6 +35,11 @@ class PieceForm(Form):
         description="Leave empty to make one from the title.",
     )
     standfirst = TextAreaField("Standfirst", validators=[Length(max=2000)])
+    bylines = TextAreaField(
+        "Bylines", validators=[Length(max=4000)],
+        description="Who readers are told made it, one person per line: “Zooey Schock”, or with "
+        "a role: “Anna Petrova (translator)”, “(interviewer)”, “(photographer)”. Empty: your name.",
+    )
     body_source = TextAreaField(
         "Body",  # its size limit (CMS_BODY_MAX_CHARS) is a rule of the services
         description="Markdown: ## headings, *emphasis*, [links](https://…), footnotes[^1] "
@@ -81,3 +86,11 @@ class PublishForm(Form):
 class ConfirmForm(Form):
     """A POST with nothing but its CSRF token: publish, unpublish, delete."""
 
+
+
+class ContributorForm(Form):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    bio = TextAreaField("Short bio", validators=[Length(max=2000)],
+                        description="Shown on their page, under their name.")
+    link = URLField("Link", validators=[Optional(), URL(), Length(max=500)],
+                    description="Optional: their own site or profile.")

@@ -83,6 +83,37 @@ class Image(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class CreditRole(enum.StrEnum):
+    """What a credited person did; the byline says it in these words."""
+
+    AUTHOR = "author"
+    INTERVIEWER = "interviewer"
+    TRANSLATOR = "translator"
+    PHOTOGRAPHER = "photographer"
+
+    @property
+    def byline(self) -> str:
+        return {"author": "By", "interviewer": "Interview by", "translator": "Translated by",
+                "photographer": "Photographs by"}[self.value]
+
+
+class Contributor(db.Model):
+    """A person credited on pieces (a byline), independent of accounts: guest authors,
+    interviewers, translators, photographers, "Staff". The same name is the same person."""
+
+    __tablename__ = "contributors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(220), unique=True)
+    bio: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Contributor {self.slug}>"
+
+
 @dataclass(frozen=True)
 class SearchText:
     """What a piece gives the search index, as plain text: never the page around it."""
@@ -95,6 +126,20 @@ class SearchText:
 class PiecePart:
     """A row that belongs to one piece through its `piece_id` (an interview's turn): a change
     to it is a change to that piece, for the search index and the page cache."""
+
+
+class Credit(PiecePart, db.Model):
+    """One person credited on one piece, in the byline's order."""
+
+    __tablename__ = "piece_credits"
+
+    piece_id: Mapped[int] = mapped_column(ForeignKey("pieces.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    contributor_id: Mapped[int] = mapped_column(ForeignKey("contributors.id", ondelete="CASCADE"),
+                                                index=True)
+    role: Mapped[CreditRole] = mapped_column(enum_column(CreditRole, "role"), default=CreditRole.AUTHOR)
+
+    contributor: Mapped[Contributor] = relationship(lazy="joined", innerjoin=True)
 
 
 class Piece(db.Model):
@@ -153,6 +198,11 @@ class Piece(db.Model):
     trashed_by: Mapped[User | None] = relationship(foreign_keys=[trashed_by_id])
     tags: Mapped[list[Tag]] = relationship(
         secondary=piece_tags, lazy="selectin", order_by=lambda: (Tag.kind, Tag.name)
+    )
+    # Who readers are told made it (bylines): never the account that saved it.
+    credits: Mapped[list[Credit]] = relationship(
+        lazy="selectin", order_by=lambda: Credit.position, cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
     __mapper_args__: ClassVar[dict] = {  # type: ignore[type-arg]
@@ -235,6 +285,21 @@ class Piece(db.Model):
     def countries(self) -> list[Tag]:
         return [tag for tag in self.tags if tag.kind == TagKind.COUNTRY]
 
+    def bylines(self) -> list[tuple[str, list[Contributor]]]:
+        """("By", [people]), ("Translated by", [...])...: the credits grouped by role, in the
+        order each role first appears."""
+        groups: dict[str, list[Contributor]] = {}
+        for credit in self.credits:
+            groups.setdefault(credit.role.byline, []).append(credit.contributor)
+        return list(groups.items())
+
+    def byline_names(self) -> list[str]:
+        """The names a feed gives as the authors: those credited as author or interviewer,
+        else everyone credited."""
+        makers = [c.contributor.name for c in self.credits
+                  if c.role in (CreditRole.AUTHOR, CreditRole.INTERVIEWER)]
+        return makers or [c.contributor.name for c in self.credits]
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.slug} {self.status}>"
 
@@ -259,6 +324,7 @@ class Revision(db.Model):
     body_source: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(16), default="en")
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    credits: Mapped[str] = mapped_column(Text, default="", server_default="")  # "Name (role)" per line
     topics: Mapped[str] = mapped_column(Text, default="")  # names, separated by ", "
     countries: Mapped[str] = mapped_column(Text, default="")
     image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id", ondelete="SET NULL"),
@@ -275,7 +341,7 @@ class Revision(db.Model):
 
     # The fields a writer changes, in the order a comparison shows them.
     CONTENT: ClassVar[tuple[str, ...]] = (
-        "title", "slug", "standfirst", "body_source", "language", "campaign_id", "topics",
+        "title", "slug", "standfirst", "credits", "body_source", "language", "campaign_id", "topics",
         "countries", "image_id", "image_alt", "image_caption", "image_credit",
         "image_licence_name", "image_licence_url", "image_source_url",
     )

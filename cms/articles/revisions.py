@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
+from cms.articles.credits import credits_shown
 from cms.articles.models import Image, Piece, PieceStatus, Revision, Tag, TagKind
 from cms.campaigns.models import Campaign
 from cms.extensions import db
@@ -67,7 +68,8 @@ def pieces_with_pending_changes(pieces: Iterable[Piece]) -> set[int]:
 # --- Comparing two revisions ------------------------------------------------------------------
 
 FIELD_LABELS = {
-    "title": "Title", "slug": "Address (slug)", "standfirst": "Standfirst", "body_source": "Body",
+    "title": "Title", "slug": "Address (slug)", "standfirst": "Standfirst", "credits": "Bylines",
+    "body_source": "Body",
     "language": "Language", "campaign_id": "Campaign", "topics": "Topics",
     "countries": "Countries", "image_id": "Lead image", "image_alt": "Alternative text",
     "image_caption": "Caption", "image_credit": "Credit", "image_licence_name": "Licence",
@@ -168,6 +170,7 @@ def draft_view(piece: Piece) -> Piece:
     draft.author = piece.author
     draft.campaign = db.session.get(Campaign, head.campaign_id) if head.campaign_id else None
     draft.tags = _tags_named(head.topics, TagKind.TOPIC) + _tags_named(head.countries, TagKind.COUNTRY)
+    draft.credits = credits_shown(head.credits)
     stored = db.session.get(Image, head.image_id) if head.image_id else None
     if stored is not None:
         draft.image = Image(id=stored.id, filename=stored.filename, width=stored.width,

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select
 
 from cms.accounts.models import User
+from cms.articles.credits import format_bylines, parse_bylines, set_credits
 from cms.articles.images import remove_image_file
 from cms.articles.models import Article, Image, Piece, PieceStatus, Revision, Tag, TagKind
 from cms.articles.revisions import head_revision, is_live, pending_revision, revision
@@ -60,6 +61,7 @@ class PieceData:
     remove_image: bool = False
     image_details: ImageDetails | None = None  # None: the current image's, unchanged
     note: str = ""  # the revision's note: what this save changed
+    bylines: str = ""  # one person per line, "Name" or "Name (translator)"; empty: the writer
 
 
 class EditConflict(PieceError):
@@ -127,7 +129,8 @@ def _new_revision(piece: Piece, user: User, data: PieceData, base: Revision | No
         slug=_slug_for(base.slug if base else piece.slug, data, piece.id),
         standfirst=accepted_text(data.standfirst).strip(), body_source=accepted_text(data.body_source),
         language=data.language.strip() or "en", campaign_id=data.campaign_id,
-        topics=_names(data.topics), countries=_names(data.countries))
+        topics=_names(data.topics), countries=_names(data.countries),
+        credits=_credits(data.bylines, piece.author))
     image, details = (base.image_id, _details_of(base)) if base else (None, ImageDetails())
     if data.image is not None:
         db.session.flush()  # the upload's id
@@ -143,6 +146,15 @@ def _new_revision(piece: Piece, user: User, data: PieceData, base: Revision | No
     return revision
 
 
+def _credits(text: str, writer: User) -> str:
+    """The bylines as a revision keeps them; nobody named: the writer's own name."""
+    try:
+        credits = parse_bylines(text) or parse_bylines(writer.display_name)
+    except RuleError as exc:
+        raise PieceError("bylines", exc.message) from exc
+    return format_bylines(credits)
+
+
 def unsaved_revision(data: PieceData, base: Revision) -> Revision:
     """What `data` would save over `base`, never added to the session: to compare a refused
     save with the revision it would have replaced."""
@@ -152,9 +164,17 @@ def unsaved_revision(data: PieceData, base: Revision) -> Revision:
         standfirst=data.standfirst.strip(), body_source=data.body_source,
         language=data.language.strip() or "en", campaign_id=data.campaign_id,
         topics=_names(data.topics), countries=_names(data.countries),
+        credits=_credits_or(data.bylines, base.credits),
         image_id=None if data.remove_image else base.image_id)
     _set_details(unsaved, data.image_details or _details_of(base))
     return unsaved
+
+
+def _credits_or(text: str, fallback: str) -> str:
+    try:
+        return format_bylines(parse_bylines(text)) or fallback
+    except RuleError:
+        return fallback
 
 
 def _set_details(revision: Revision, details: ImageDetails) -> None:
@@ -183,6 +203,7 @@ def apply_revision(piece: Piece, revision: Revision) -> None:
             unique_slug(revision.slug, Piece, exclude_id=piece.id)
         piece.tags = get_or_create_tags(revision.topics.split(","), TagKind.TOPIC) + \
             get_or_create_tags(revision.countries.split(","), TagKind.COUNTRY)
+        set_credits(piece, revision.credits)
         piece.image = db.session.get(Image, revision.image_id) if revision.image_id else None
         if piece.image is not None:
             for name, value in vars(_details_of(revision)).items():

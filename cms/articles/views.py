@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from cms import pagecache
 from cms.articles import services
+from cms.articles.credits import contributor_pieces, public_contributor
 from cms.articles.feeds import atom_feed, piece_url
 from cms.articles.images import upload_folder
 from cms.articles.models import Article, Image, Piece, Revision, Tag, piece_tags
@@ -66,6 +67,14 @@ def tag(slug: str) -> str:
     if db.session.scalar(query.limit(1)) is None:
         abort(404)  # a tag only unpublished pieces carry is not there for readers
     return render_template("articles/tag.html", tag=found, pieces=paged(query))
+
+
+@bp.route("/contributors/<slug>")
+def contributor(slug: str) -> str:
+    """A credited person: name, short bio, link, and the public pieces that credit them."""
+    found = public_contributor(slug) or abort(404)  # nobody only unpublished pieces credit
+    return render_template("articles/contributor.html", contributor=found,
+                           pieces=paged(contributor_pieces(found)))
 
 
 @bp.route("/archive")

@@ -42,10 +42,14 @@ def _author(email: str | None) -> User:
 @click.option("--author", "author_email",
               help="Email of the author; when omitted, the first admin account.")
 @click.option("--tag", "tags", multiple=True, help="A topic tag; repeat for several.")
+@click.option("--byline", "bylines", multiple=True,
+              help='A person credited, "Name" or "Name (interviewer)"; repeat for several. '
+              "When omitted, the author's name.")
 @click.option("--language", default="en", show_default=True, help="Language code: en, ru, az…")
 @click.option("--publish", "publish_now", is_flag=True, help="Publish it now (else a draft).")
 def import_command(file: TextIO, title: str, campaign_slug: str | None, author_email: str | None,
-                   tags: tuple[str, ...], language: str, publish_now: bool) -> None:
+                   tags: tuple[str, ...], bylines: tuple[str, ...], language: str,
+                   publish_now: bool) -> None:
     """Import the transcript in FILE as a new interview."""
     author = _author(author_email)
     campaign_id = None
@@ -57,7 +61,8 @@ def import_command(file: TextIO, title: str, campaign_slug: str | None, author_e
     if not LANGUAGE_CODE.regex.match(language):
         raise click.ClickException(f"{language!r} is not a language code such as en, ru or az.")
     data = pieces.PieceData(title=title, body_source=file.read(), language=language,
-                            campaign_id=campaign_id, topics=list(tags))
+                            campaign_id=campaign_id, topics=list(tags),
+                            bylines="\n".join(" ".join(name.split()) for name in bylines))
     try:
         piece = services.create_interview(author, data)
     except services.ParseError as exc:

@@ -37,7 +37,9 @@ def test_article_page_shows_byline_date_attribution_footnotes_and_tags(
     page = client.get("/articles/rights-online").get_data(as_text=True)
     assert "<h1>Rights online</h1>" in page
     assert '<p class="standfirst">Why it matters.</p>' in page
-    assert "By Wren Writer · <time datetime=\"2025-03-04T12:" in page
+    # The writer's own name by default, linked to their contributor page.
+    assert ('<span class="byline">By <a href="/contributors/wren-writer">Wren Writer</a></span> · '
+            '<time datetime="2025-03-04T12:') in page
     assert ">4 March 2025</time>" in page
     assert '<a href="/campaigns/test-campaign">Test campaign</a>' in page
     assert f'<p class="attribution">{CAMPAIGN["attribution"]}</p>' in page

@@ -46,7 +46,8 @@ def test_imported_and_published_interview_shows_every_turn_everywhere(
 
     page = client.get("/interviews/blocked-in-march").get_data(as_text=True)
     assert _turns(page) == _expected()
-    assert "By First Admin" in page and 'lang="ru"' in page
+    assert '<span class="byline">By <a href="/contributors/first-admin">First Admin</a></span>' in page
+    assert 'lang="ru"' in page
     assert '<a href="/tags/censorship" class="tag topic">Censorship</a>' in page
     assert '<a href="/tags/digital-security" class="tag topic">Digital security</a>' in page
 

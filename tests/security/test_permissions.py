@@ -54,6 +54,8 @@ MATRIX = [
     ("GET", "/campaigns/{c_slug}/feed.atom", None, PUBLIC),
     ("GET", "/feed.atom", None, PUBLIC),
     ("GET", "/tags/{tag}", None, PUBLIC),
+    ("GET", "/contributors/{person}", None, PUBLIC),
+    ("GET", "/contributors/nobody-credited", None, MISSING),
     # The matrix builds no search index (see _no_search_indexing): the page says so, with 503.
     ("GET", "/search?q=rights", None, (503,) * 6),
     ("GET", "/healthz", None, PUBLIC),
@@ -103,6 +105,10 @@ MATRIX = [
     ("GET", "/desk/trash", None, WRITERS),
     ("GET", "/desk/{t_id}/edit", None, (302, 404, 404, 403, 404, 404)),
     ("POST", "/desk/{t_id}/restore", {}, (400, 403, 403, 403, 302, 302)),
+    ("GET", "/desk/contributors/", None, EDITORS),
+    ("GET", "/desk/contributors/{person_id}/edit", None, EDITORS),
+    ("POST", "/desk/contributors/{person_id}/edit", {"name": "Matrix Writer", "bio": "A bio."},
+     (400, 403, 403, 403, 302, 302)),
     ("GET", "/desk/campaigns/", None, EDITORS),
     ("GET", "/desk/campaigns/new", None, EDITORS),
     ("POST", "/desk/campaigns/new", {"title": "New campaign"}, (400, 403, 403, 403, 302, 302)),
@@ -172,11 +178,13 @@ def _world(app):
                           trashed_by=users["owner"])
         db.session.add_all([article, draft, trashed])
         db.session.commit()
+        from cms.articles.credits import set_credits
         from cms.articles.services import update_piece
 
         for title in ("Rights article", "Rights article, corrected"):  # revisions 1 and 2
             update_piece(article, users["owner"], PieceData(title=title, body_source="Rights."))
         article.revision_number = 1  # readers see revision 1; 2 waits
+        set_credits(article, "Matrix Writer")
         interview = interviews.create_interview(users["owner"], PieceData(
             title="Matrix interview", body_source="Intro.\n\nAnn Ask (AA): Question?\n\nBo Be (BB): Answer."))
         interview.status, interview.published_at = PieceStatus.PUBLISHED, when
@@ -192,7 +200,9 @@ def _world(app):
         return {
             "a_id": article.id, "a_slug": article.slug, "i_id": interview.id,
             "i_slug": interview.slug, "t_id": trashed.id, "c_id": campaign.id, "c_slug": campaign.slug,
-            "comment": comment.id, "withdraw": withdraw, "tag": "rights", "rev": 1, "year": when.year,
+            "comment": comment.id, "withdraw": withdraw, "tag": "rights", "rev": 1,
+            "person": article.credits[0].contributor.slug, "person_id": article.credits[0].contributor_id,
+            "year": when.year,
             "month": when.month,
             "emails": {role: user.email for role, user in users.items()},
             "missing": "no-such-file.png",
