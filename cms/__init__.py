@@ -27,6 +27,7 @@ from cms.accounts import views as accounts_views
 from cms.articles import cli as pieces_cli
 from cms.articles import contributors_desk, desk, revisions_desk
 from cms.articles import views as articles_views
+from cms.backup import cli as backup_cli
 from cms.campaigns import views as campaigns_views
 from cms.comments import cli as comments_cli
 from cms.comments import views as comments_views
@@ -104,6 +105,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     app.cli.add_command(accounts_cli.users)
+    app.cli.add_command(backup_cli.backup_command)
+    app.cli.add_command(backup_cli.restore_command)
     app.cli.add_command(comments_cli.comments)
     app.cli.add_command(demo_command)
     app.cli.add_command(interviews_cli.interviews)

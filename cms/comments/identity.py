@@ -3,7 +3,8 @@
 `email_hash` finds the same commenter's earlier comments (moderators' history): an HMAC of
 the folded address under a key derived from SECRET_KEY, so the database alone cannot be
 searched for an address. `new_withdraw_key` is the secret a reader gets once, on the
-thank-you page; only its SHA-256 is stored.
+thank-you page; only its SHA-256 is stored. `recompute_email_hashes` makes the e-mail hashes
+again under this site's key after a restore (backups never hold the key: decision 0008).
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ import hmac
 import secrets
 
 from flask import current_app
+from sqlalchemy import or_, select, update
+
+from cms.comments.models import Comment
+from cms.extensions import db
 
 
 def keyed_hash(purpose: str, value: str) -> str:
@@ -38,3 +43,21 @@ def withdraw_hash(key: str | None) -> str | None:
     if not key:
         return None
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def recompute_email_hashes(batch: int = 1000) -> int:
+    """Hash every comment's address again under this site's key, after a restore onto another
+    SECRET_KEY (the hashes derive from the addresses kept beside them); how many changed."""
+    changed, after = 0, 0
+    with_address = or_(Comment.author_email != "", Comment.email_hash.is_not(None))
+    while rows := db.session.execute(
+            select(Comment.id, Comment.author_email, Comment.email_hash)
+            .where(with_address, Comment.id > after).order_by(Comment.id).limit(batch)).all():
+        fresh = {row.id: email_hash(row.author_email) for row in rows}
+        updates = [{"id": row.id, "email_hash": fresh[row.id]} for row in rows
+                   if row.email_hash != fresh[row.id]]
+        if updates:
+            db.session.execute(update(Comment), updates)  # by primary key, outside the unit of work
+        db.session.commit()
+        changed, after = changed + len(updates), rows[-1].id
+    return changed
