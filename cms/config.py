@@ -68,6 +68,9 @@ DEFAULTS: dict[str, Any] = {
     # Writers publish their own pieces (and their changes); off: they save drafts and changes
     # and an editor or admin publishes them.
     "CMS_WRITERS_PUBLISH": True,
+    # The languages the desk offers for a piece (codes, comma-separated in the environment),
+    # each shown in its own name (cms/languages.py).
+    "CMS_LANGUAGES": ("en", "ru", "az"),
     # Commenters' e-mail addresses (and their keyed hash) are dropped after this many days.
     "CMS_COMMENTER_EMAIL_DAYS": 365,
     # Threads (a comment and its replies) per page under a piece: pages stay light.
@@ -132,6 +135,8 @@ def _coerce(key: str, raw: str) -> Any:
     kind = TYPES.get(key, type(default))
     if kind is bool:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if kind is tuple:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
     if kind is int:
         try:
             return int(raw)

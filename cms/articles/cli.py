@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from cms.articles.models import Piece
-from cms.articles.trash import purge_trash
+from cms.articles.trash import purge_trash, purge_unsaved_uploads
 from cms.extensions import db
 
 pieces = AppGroup("pieces", help="Work on the stored pieces of every kind.")
@@ -47,5 +47,7 @@ trash = AppGroup("trash", help="Pieces deleted from the desk, kept CMS_TRASH_DAY
 @trash.command("purge")
 def purge_command() -> None:
     """Delete for good the pieces in the trash for more than CMS_TRASH_DAYS (run it daily),
-    with their comments, moderation history, tag links and unshared images."""
+    with their comments, moderation history, tag links and unshared images; and images
+    uploaded more than a day ago that no piece was ever saved with."""
     click.echo(f"purged: {purge_trash()} pieces from the trash")
+    click.echo(f"deleted: {purge_unsaved_uploads()} images never saved with a piece")

@@ -4,6 +4,7 @@ bring their own editor (desk_endpoint) and reuse the helpers here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
@@ -13,12 +14,14 @@ from werkzeug.wrappers import Response
 from cms.articles import revisions, services
 from cms.articles.forms import ConfirmForm, PieceForm, PublishForm, split_names
 from cms.articles.images import ImageError, store_image
-from cms.articles.models import Article, Piece
+from cms.articles.models import Article, Image, Piece
 from cms.articles.trash import restore_piece, trash_expiry, trash_piece, trashed_pieces
 from cms.campaigns.services import all_campaigns
 from cms.database import site_to_utc, utc_to_site, utcnow
 from cms.extensions import db
 from cms.forms import requested_page
+from cms.formtokens import FormTokenError, make_token, read_token
+from cms.languages import language_choices
 from cms.permissions import Action, permission_required, require
 from cms.rules import small_int
 
@@ -42,10 +45,12 @@ def editable_piece(piece_id: int, kind: type[Kind] = Piece) -> Kind:  # type: ig
     return piece
 
 
-def campaign_choices(form: PieceForm) -> None:
+def campaign_choices(form: PieceForm, piece: Piece | None = None) -> None:
+    """The campaigns, and the site's languages (the piece's own kept), for the form's lists."""
     form.campaign_id.choices = [("", "— no campaign —")] + [
         (str(c.id), c.title) for c in all_campaigns()
     ]
+    form.language.choices = language_choices(piece.language if piece is not None else None)
 
 
 def prefill(form: PieceForm, piece: Piece) -> None:
@@ -99,10 +104,15 @@ def piece_data(form: PieceForm) -> services.PieceData:
     )
 
 
+KEPT_IMAGE_SECONDS = 24 * 3600  # how long a form may bring back an image it kept
+
+
 def attach_upload(form: PieceForm, data: services.PieceData) -> bool:
-    """Store an uploaded lead image into `data`; False (with the form error set) if refused."""
+    """Store an uploaded lead image into `data` (or the one this form kept when another field
+    was refused); False (with the form error set) if refused."""
     upload = form.image.data
     if not upload or not getattr(upload, "filename", ""):
+        data.image = kept_upload(form)
         return True
     try:
         data.image = store_image(
@@ -117,7 +127,51 @@ def attach_upload(form: PieceForm, data: services.PieceData) -> bool:
     except ImageError as exc:
         form.image.errors = [str(exc)]
         return False
+    db.session.commit()  # stored whole now: whatever else the form gets wrong, it can be kept
     return True
+
+
+def keep_upload(form: PieceForm, data: services.PieceData) -> None:
+    """A valid upload is stored when another field sends the form back, and the form carries
+    it, so the writer does not choose the file again. Never saved, it goes with `trash purge`."""
+    if data.image is None or data.image.id is None:
+        return
+    purpose = f"kept image {data.image.id}"
+    form.kept_image.data = f"{data.image.id}:{make_token(purpose, current_user.id)}"
+    form.kept_image.raw_data = [form.kept_image.data]
+
+
+def kept_upload(form: PieceForm) -> Image | None:
+    """The image this form kept for this user, if its token is good."""
+    image_id, _, token = (form.kept_image.data or "").partition(":")
+    number = small_int(image_id)
+    if number is None:
+        return None
+    try:
+        read_token(token, f"kept image {number}", current_user.id, max_age=KEPT_IMAGE_SECONDS)
+    except FormTokenError:
+        return None
+    return db.session.get(Image, number)
+
+
+def validated_data(form: PieceForm, check: Callable[[services.PieceData], str | None] | None = None
+                   ) -> services.PieceData | None:
+    """The form's data with its upload, or None when the form goes back with errors; `check`
+    reads the body (an interview's transcript) and says what is wrong with it, if anything."""
+    valid = form.validate_on_submit()
+    if "csrf_token" in form.errors:
+        return None
+    data = piece_data(form)
+    problem = check(data) if valid and check is not None else None
+    if problem:
+        form.body_source.errors, valid = [problem], False
+    if not attach_upload(form, data):
+        db.session.rollback()
+        return None
+    if not valid:
+        keep_upload(form, data)
+        return None
+    return data
 
 
 def refused(form: PieceForm, exc: services.PieceError) -> dict[str, object]:
@@ -137,11 +191,8 @@ def refused(form: PieceForm, exc: services.PieceError) -> dict[str, object]:
 def _save(form: PieceForm, piece: Article | None, refusal: dict[str, object]) -> Piece | None:
     """Validate and save the form; None when it goes back to the writer (`refusal` then says
     what to show beside it)."""
-    if not form.validate_on_submit():
-        return None
-    data = piece_data(form)
-    if not attach_upload(form, data):
-        db.session.rollback()
+    data = validated_data(form)
+    if data is None:
         return None
     try:
         if piece is None:
@@ -149,6 +200,7 @@ def _save(form: PieceForm, piece: Article | None, refusal: dict[str, object]) ->
         return services.update_piece(piece, current_user, data, base=form.base_revision.data)
     except services.PieceError as exc:
         refusal.update(refused(form, exc))
+        keep_upload(form, data)
         return None
 
 
@@ -194,7 +246,7 @@ def edit(piece_id: int) -> str | Response:
         return redirect(desk_url(found), code=303)
     piece = found
     form = PieceForm(formdata=None) if request.method == "GET" else PieceForm()
-    campaign_choices(form)
+    campaign_choices(form, piece)
     refusal: dict[str, object] = {}
     if request.method == "GET":
         prefill(form, piece)

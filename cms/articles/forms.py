@@ -12,7 +12,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
+from wtforms.validators import URL, DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import HiddenInput
 
 from cms.forms import Form
@@ -20,6 +20,14 @@ from cms.forms import Form
 LANGUAGE_CODE = Regexp(
     r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", message="Use a language code such as en, ru or az."
 )
+
+
+class LanguageField(SelectField):
+    """A language from the site's list (the view sets the choices)."""
+
+    def pre_validate(self, form: object) -> None:
+        if self.data not in {value for value, _label in self.choices or []}:
+            raise ValidationError("Choose a language from the list.")
 
 
 def split_names(text: str | None) -> list[str]:
@@ -46,7 +54,8 @@ class PieceForm(Form):
         "with [^1]: the note at the end, and tables.",
     )
     campaign_id = SelectField("Campaign", coerce=str, validators=[Optional()])
-    language = StringField("Language", default="en", validators=[DataRequired(), LANGUAGE_CODE])
+    language = LanguageField("Language", default="en", validators=[DataRequired()],
+                           description="The language the text is written in.")
     topics = StringField("Topics", validators=[Length(max=1000)], description="Separated by commas.")
     countries = StringField("Countries", validators=[Length(max=1000)], description="Separated by commas.")
     comments_open = BooleanField("Comments open", default=True)
@@ -61,6 +70,8 @@ class PieceForm(Form):
     image_licence_url = URLField("Licence address", validators=[Optional(), URL(), Length(max=500)])
     image_source_url = URLField("Source address", validators=[Optional(), URL(), Length(max=500)])
     remove_image = BooleanField("Remove the lead image")
+    # An upload stored while another field was refused: "<image id>:<signed token>".
+    kept_image = StringField(widget=HiddenInput(), validators=[Optional(), Length(max=500)])
     note = StringField("Note about this change", validators=[Length(max=200)],
                        description="Optional: what this save changes, for the list of revisions.")
     # The revision this form started from: a save over a newer one is refused.

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from cms.accounts.models import User
-from cms.articles.models import Piece, Revision
+from cms.articles.models import Image, Piece, Revision
 from cms.articles.services import PieceError, discard_unused_images
 from cms.audit import AuditAction, record
 from cms.database import utcnow
@@ -91,3 +91,19 @@ def _delete_for_good(piece: Piece) -> None:
     db.session.flush()
     discard_unused_images(images)
     db.session.commit()
+
+
+UNSAVED_UPLOAD_DAYS = 1  # a form that kept an upload brings it back for a day (the desk's token)
+
+
+def purge_unsaved_uploads(now: datetime | None = None) -> int:
+    """Delete images uploaded more than a day ago that no piece shows and no revision holds:
+    uploads whose form was given up after another field was refused. How many."""
+    limit = (now or utcnow()) - timedelta(days=UNSAVED_UPLOAD_DAYS)
+    held = select(Revision.image_id).where(Revision.image_id.is_not(None))
+    shown = select(Piece.image_id).where(Piece.image_id.is_not(None))
+    ids = set(db.session.scalars(select(Image.id).where(
+        Image.created_at <= limit, Image.id.not_in(held), Image.id.not_in(shown))))
+    discard_unused_images(set(ids))
+    db.session.commit()
+    return len(ids)

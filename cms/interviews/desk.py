@@ -6,21 +6,23 @@ Preview, publish, unpublish and delete are the desk's routes for every kind of p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from cms.articles import services as pieces
 from cms.articles.desk import (
-    attach_upload,
     campaign_choices,
     desk_context,
     desk_url,
     editable_piece,
-    piece_data,
+    keep_upload,
     prefill,
     refused,
     saved_message,
+    validated_data,
     writer_required,
 )
 from cms.extensions import db
@@ -32,24 +34,35 @@ from cms.interviews.transcript import parse
 bp = Blueprint("interview_desk", __name__, url_prefix="/desk/interviews")
 
 
+def _transcript_problem(form: InterviewForm) -> Callable[[pieces.PieceData], str | None]:
+    """What is wrong with the transcript, read before anything is stored: its size, a line it
+    cannot read, or a last turn that looks like the page's credits (until the writer confirms)."""
+
+    def check(data: pieces.PieceData) -> str | None:
+        try:
+            pieces.check_body_size(data.body_source)
+            parsed = parse(data.body_source)
+        except services.ParseError as exc:
+            return str(exc)
+        except pieces.PieceError as exc:
+            return exc.message
+        credits = services.credits_in_last_turn(parsed)
+        if credits and not form.keep_last_turn.data:
+            form.keep_last_turn.flags.shown = True
+            return (f"The last turn reads like the page's credits (“{credits}”): readers would see it "
+                    "as said by its speaker. Move it out of the transcript, or tick “Keep the last "
+                    "turn as it is” and save again.")
+        return None
+
+    return check
+
+
 def _save(form: InterviewForm, piece: Interview | None,
           refusal: dict[str, object]) -> Interview | None:
-    """Validate and save; None when the form goes back with errors (nothing saved), with
-    `refusal` saying what to show beside it."""
-    if not form.validate_on_submit():
-        return None
-    data = piece_data(form)
-    try:
-        pieces.check_body_size(data.body_source)
-        parse(data.body_source)  # before an upload is stored
-    except services.ParseError as exc:
-        form.body_source.errors = [str(exc)]
-        return None
-    except pieces.PieceError as exc:
-        form.body_source.errors = [exc.message]
-        return None
-    if not attach_upload(form, data):
-        db.session.rollback()
+    """Validate and save; None when the form goes back with errors (nothing saved but a valid
+    upload, kept for the next try), with `refusal` saying what to show beside it."""
+    data = validated_data(form, _transcript_problem(form))
+    if data is None:
         return None
     try:
         if piece is None:
@@ -60,6 +73,7 @@ def _save(form: InterviewForm, piece: Interview | None,
         form.body_source.errors = [str(exc)]
     except pieces.PieceError as exc:
         refusal.update(refused(form, exc))
+    keep_upload(form, data)
     return None
 
 
@@ -80,7 +94,7 @@ def new_interview() -> str | Response:
 def edit(piece_id: int) -> str | Response:
     piece = editable_piece(piece_id, Interview)
     form = InterviewForm(formdata=None) if request.method == "GET" else InterviewForm()
-    campaign_choices(form)
+    campaign_choices(form, piece)
     refusal: dict[str, object] = {}
     if request.method == "GET":
         prefill(form, piece)

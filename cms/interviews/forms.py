@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from wtforms import SelectField, TextAreaField
+from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -22,6 +22,9 @@ TRANSCRIPT_HELP = (
 
 class InterviewForm(PieceForm):
     """The common piece fields; the body is the transcript."""
+
+    keep_last_turn = BooleanField("Keep the last turn as it is",
+                                  description="It is part of the interview, not the page's credits.")
 
     body_source = TextAreaField(
         "Transcript",

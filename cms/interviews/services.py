@@ -6,6 +6,7 @@ the interview itself knows how to turn its transcript into participants and turn
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import Select, select
@@ -58,6 +59,20 @@ def confirm_participants(piece: Interview, user: User, edits: dict[str, Particip
     piece.updated_at = utcnow()
     db.session.commit()
     return piece
+
+
+# What the end of a pasted page looks like when it came along with the transcript.
+PAGE_CREDITS = re.compile(
+    r"image credit|photo(?:graph)? credit|this (?:article|interview|piece) is part of|"
+    r"licen[cs]ed under|creative commons|\bCC[ -]BY\b|all rights reserved|©", re.IGNORECASE)
+
+
+def credits_in_last_turn(parsed: fmt.Transcript) -> str:
+    """The words that make the last turn look like page credits, or ""."""
+    if not parsed.turns:
+        return ""
+    found = PAGE_CREDITS.search(parsed.turns[-1].text)
+    return found.group(0) if found else ""
 
 
 def export_transcript(piece: Interview) -> str:

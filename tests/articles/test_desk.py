@@ -3,6 +3,7 @@
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from PIL import Image as PILImage
@@ -105,7 +106,7 @@ def test_bad_input_comes_back_with_a_message_and_what_was_typed(client, auth, ma
     page = response.get_data(as_text=True)
     assert "Please correct the fields marked below; what you typed is kept." in page
     assert "This field is required." in page
-    assert "Use a language code such as en, ru or az." in page
+    assert "Choose a language from the list." in page
     assert "A claim.[^1]" in page and 'value="Censorship, Privacy"' in page
     with app.app_context():
         assert db.session.scalars(select(Piece)).all() == []
@@ -306,3 +307,63 @@ def test_deleting_a_piece_or_its_image_deletes_the_file(app, client, auth, make_
     assert not os.path.exists(first_file) and not os.path.exists(second_file)
     with app.app_context():
         assert db.session.scalars(select(Image)).all() == []
+
+
+@pytest.mark.config(CMS_LANGUAGES=("en", "ru", "az", "uk"))
+def test_the_language_is_chosen_from_a_list_of_names_in_their_own_language(app, client, auth, make_user,
+                                                                          make_piece):
+    writer = make_user("writer")
+    auth.login(writer)
+    form = client.get("/desk/new").get_data(as_text=True)
+    options = re.findall(r'<option (?:selected )?value="([a-z]+)">([^<]+)</option>', form)
+    assert [o for o in options if o[0] in {"en", "ru", "az", "uk"}] == [
+        ("en", "English (en)"), ("ru", "Русский (ru)"), ("az", "Azərbaycan dili (az)"),
+        ("uk", "Українська (uk)")]
+    old = make_piece("Old one", author=writer, language="de")  # a language the site no longer lists
+    page = client.get(f"/desk/{old.id}/edit").get_data(as_text=True)
+    assert '<option selected value="de">Deutsch (de)</option>' in page
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    PILImage.new("RGB", (30, 20), (10, 90, 160)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_an_upload_is_kept_when_another_field_sends_the_form_back(app, client, auth, make_user, runner):
+    writer = make_user("writer")
+    auth.login(writer)
+    refused = client.post("/desk/new", content_type="multipart/form-data", data=article_form(
+        title="", image=(io.BytesIO(_png()), "photo.png"), image_alt="A photo"))
+    page = refused.get_data(as_text=True)
+    assert "This field is required." in page
+    assert "The image you chose is kept and will be saved with the piece" in page
+    kept = re.search(r'name="kept_image" type="hidden" value="([^"]+)"', page).group(1)
+    saved = client.post("/desk/new", data=article_form(title="With its photo", kept_image=kept,
+                                                       image_alt="A photo"))
+    assert saved.status_code == 302
+    with app.app_context():
+        piece = db.session.scalar(select(Piece).where(Piece.title == "With its photo"))
+        assert piece.image is not None and piece.image.alt_text == "A photo"
+    # Someone else's form cannot bring that image back, nor a forged id.
+    auth.logout()
+    auth.login(make_user("writer"))
+    other = client.post("/desk/new", data=article_form(title="Not mine", kept_image=kept))
+    forged = client.post("/desk/new", data=article_form(title="Forged", kept_image="1:nonsense"))
+    assert other.status_code == forged.status_code == 302
+    with app.app_context():
+        for title in ("Not mine", "Forged"):
+            assert db.session.scalar(select(Piece).where(Piece.title == title)).image is None
+
+
+def test_an_upload_never_saved_is_deleted_by_the_daily_purge(app, client, auth, make_user):
+    auth.login(make_user("writer"))
+    client.post("/desk/new", content_type="multipart/form-data", data=article_form(
+        title="", image=(io.BytesIO(_png()), "photo.png"), image_alt="A photo"))
+    with app.app_context():
+        image = db.session.scalar(select(Image))
+        path = Path(app.instance_path) / "uploads" / image.filename
+        assert trash.purge_unsaved_uploads() == 0  # the form may still bring it back today
+        assert trash.purge_unsaved_uploads(utcnow() + timedelta(days=2)) == 1
+        assert db.session.scalar(select(Image)) is None
+    assert not path.exists()

@@ -146,3 +146,30 @@ def test_huge_numbers_are_not_a_server_error(client):
     assert client.get("/interviews?page=99999999999999999999999").status_code == 200
     # An id beyond any id column matches no route: 404, for everyone.
     assert client.get("/desk/99999999999999999999999/edit").status_code == 404
+
+
+@pytest.mark.parametrize("credits", [
+    "Image credit: Mark Sokolov, CC BY-SA 4.0", "This interview is part of the Internet rights campaign.",
+    "© 2026 The Newsroom. All rights reserved."])
+def test_a_last_turn_that_reads_like_page_credits_is_warned_about_before_saving(
+        client, auth, make_user, app, credits):
+    auth.login(make_user("writer"))
+    transcript = f"Intro.\n\nAnn Ask (AA): Question?\n\nBo Be (BB): Answer.\n\n{credits}"
+    form = {"title": "Pasted with its footer", "language": "en", "body_source": transcript, "action": "save"}
+    warned = client.post("/desk/interviews/new", data=form).get_data(as_text=True)
+    assert "The last turn reads like the page&#39;s credits" in warned
+    assert "Keep the last turn as it is" in warned and credits.split(":")[0][:12] in warned
+    with app.app_context():
+        assert db.session.scalar(db.select(Piece)) is None  # nothing saved yet
+    saved = client.post("/desk/interviews/new", data={**form, "keep_last_turn": "y"})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(db.select(Piece)).title == "Pasted with its footer"
+
+
+def test_an_ordinary_last_turn_is_saved_without_a_warning(client, auth, make_user):
+    auth.login(make_user("writer"))
+    saved = client.post("/desk/interviews/new", data={
+        "title": "Plain", "language": "en", "action": "save",
+        "body_source": "Intro.\n\nAnn Ask (AA): Question?\n\nBo Be (BB): The credit goes to our readers."})
+    assert saved.status_code == 302
