@@ -151,6 +151,8 @@ def test_the_queue_works_by_keyboard_with_javascript_and_by_buttons_without(jour
         expect(moderator.locator(f"#comment-{first}")).to_have_class(re.compile(r"\bcurrent\b"))
         moderator.keyboard.press("a")
         expect(moderator.get_by_role("status")).to_have_text("1 comment approved.")
+        moderator.wait_for_load_state("load")  # the reloaded queue's script listens for keys
+        expect(hint).to_be_visible()
         moderator.keyboard.press("j")
         expect(moderator.locator(f"#comment-{second}")).to_have_class(re.compile(r"\bcurrent\b"))
         moderator.keyboard.press("s")
