@@ -313,3 +313,27 @@ def test_revision_pages_and_an_edit_conflict_are_accessible(axe: Axe, live_serve
     axe.assert_clean(page, f"comparison {width}")
     page.goto(f"/desk/{piece.id}/unpublish")
     axe.assert_clean(page, f"unpublish confirmation {width}")
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_contributor_pages_are_accessible(axe: Axe, live_server: LiveServer, width: str):
+    piece = live_server.publish(f"Credited piece {width}", "Text.",
+                                bylines=f"Zooeyschockwithaverylongname{width}\nAnna Petrova (translator)")
+    page = axe.page()
+    page.set_viewport_size(WIDTHS[width])
+    page.goto(piece.path)
+    page.get_by_role("link", name=f"Zooeyschockwithaverylongname{width}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Zooeyschockwithaverylongname{width}")
+    expect(page.get_by_role("link", name=piece.title)).to_be_visible()
+    assert_no_sideways_scroll(page)
+    axe.assert_clean(page, f"contributor page {width}")
+    log_in(page, live_server, "editor")
+    page.goto("/desk/contributors/")
+    assert_no_sideways_scroll(page)
+    axe.assert_clean(page, f"desk contributors {width}")
+    page.get_by_role("link", name="Anna Petrova").click()
+    page.get_by_label("Link").fill("not an address")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".error").first).to_be_visible()
+    assert_no_sideways_scroll(page)
+    axe.assert_clean(page, f"contributor form with an error {width}")
