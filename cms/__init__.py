@@ -25,7 +25,7 @@ from cms.accounts import account, admin, reset_views, twofactor_views
 from cms.accounts import cli as accounts_cli
 from cms.accounts import views as accounts_views
 from cms.articles import cli as pieces_cli
-from cms.articles import contributors_desk, desk, revisions_desk
+from cms.articles import contributors_desk, desk, revisions_desk, translations_desk
 from cms.articles import views as articles_views
 from cms.backup import cli as backup_cli
 from cms.campaigns import views as campaigns_views
@@ -90,6 +90,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     desk.init_app(app)  # the desk every kind shares, and the article editor
     revisions_desk.init_app(app)  # the revisions of a piece, and "Publish changes"
     contributors_desk.init_app(app)  # credited people's names, bios and links
+    translations_desk.init_app(app)  # "Translate": a draft in another language
     app.register_blueprint(campaigns_views.bp)
     audit.init_app(app)  # the audit log at /desk/audit
     app.register_blueprint(health_bp)
@@ -113,4 +114,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(pieces_cli.pieces)
     app.cli.add_command(search_cli.search)
     app.cli.add_command(pieces_cli.trash)
+    app.cli.add_command(pieces_cli.translations)
     return app

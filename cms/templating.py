@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask, current_app
 
 from cms.database import utc_to_site
+from cms.languages import language_name
 from cms.permissions import current_user_can
 
 
@@ -34,6 +35,7 @@ def has_endpoint(name: str) -> bool:
 def init_app(app: Flask) -> None:
     app.add_template_filter(local_time)
     app.add_template_filter(month_name)
+    app.add_template_filter(language_name)
     app.add_template_global(current_user_can, "can")
     app.add_template_global(has_endpoint)
     app.jinja_env.add_extension("jinja2.ext.do")

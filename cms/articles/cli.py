@@ -1,5 +1,6 @@
 """`flask pieces rerender`: the stored HTML of every piece made again from its source;
-`flask trash purge`: pieces deleted long enough ago, deleted for good."""
+`flask trash purge`: pieces deleted long enough ago, deleted for good; `flask translations
+status`: per language, how much of the site is translated."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from cms.articles.models import Piece
+from cms.articles.translations import translation_status
 from cms.articles.trash import purge_trash, purge_unsaved_uploads
 from cms.extensions import db
+from cms.languages import language_name
 
 pieces = AppGroup("pieces", help="Work on the stored pieces of every kind.")
 
@@ -51,3 +54,17 @@ def purge_command() -> None:
     uploaded more than a day ago that no piece was ever saved with."""
     click.echo(f"purged: {purge_trash()} pieces from the trash")
     click.echo(f"deleted: {purge_unsaved_uploads()} images never saved with a piece")
+
+
+translations = AppGroup("translations", help="One story in several languages.")
+
+
+@translations.command("status")
+def status_command() -> None:
+    """Per language of the site: public pieces, how many are translations, how many of those
+    are outdated, and how many public originals have no version in it yet."""
+    rows = translation_status()
+    click.echo(f"{'language':<20} {'pieces':>7} {'translated':>11} {'outdated':>9} {'missing':>8}")
+    for row in rows:
+        name = f"{language_name(row.language)} ({row.language})"
+        click.echo(f"{name:<20} {row.pieces:>7} {row.translated:>11} {row.outdated:>9} {row.missing:>8}")

@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from cms.articles import revisions, services
+from cms.articles import revisions, services, translations
 from cms.articles.forms import ConfirmForm, PieceForm, PublishForm, split_names
 from cms.articles.images import ImageError, store_image
 from cms.articles.models import Article, Image, Piece
@@ -101,6 +101,7 @@ def piece_data(form: PieceForm) -> services.PieceData:
             licence_url=form.image_licence_url.data or "", source_url=form.image_source_url.data or ""),
         note=form.note.data or "",
         bylines=form.bylines.data or "",
+        up_to_date=bool(form.up_to_date.data),
     )
 
 
@@ -224,7 +225,8 @@ def index() -> str:
     pieces = db.paginate(services.desk_pieces(current_user), page=requested_page(),
                          per_page=25, error_out=False)
     return render_template("desk/index.html", pieces=pieces,
-                           pending=revisions.pieces_with_pending_changes(pieces.items))
+                           pending=revisions.pieces_with_pending_changes(pieces.items),
+                           outdated=translations.outdated_translations(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -259,7 +261,9 @@ def edit(piece_id: int) -> str | Response:
 def desk_context(piece: Piece) -> dict[str, object]:
     """What the status box of an editor shows and posts: dates, changes waiting, buttons."""
     return {"publish_form": publish_form(piece), "confirm": ConfirmForm(),
-            "pending": revisions.pending_revision(piece)}
+            "pending": revisions.pending_revision(piece), "versions": translations.group(piece),
+            "outdated": translations.is_outdated(piece),
+            "untranslated": translations.missing_languages(piece)}
 
 
 @bp.route("/<int:piece_id>/preview")

@@ -72,6 +72,8 @@ class PieceForm(Form):
     remove_image = BooleanField("Remove the lead image")
     # An upload stored while another field was refused: "<image id>:<signed token>".
     kept_image = StringField(widget=HiddenInput(), validators=[Optional(), Length(max=500)])
+    up_to_date = BooleanField("This translation now follows the original's latest version",
+                              description="Tick it once the changes to the original are translated.")
     note = StringField("Note about this change", validators=[Length(max=200)],
                        description="Optional: what this save changes, for the list of revisions.")
     # The revision this form started from: a save over a newer one is refused.

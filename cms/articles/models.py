@@ -149,6 +149,8 @@ class Piece(db.Model):
     __table_args__ = (
         # Lists of public pieces walk these in order and stop after one page.
         Index("ix_pieces_public", "status", "published_at", "id"),
+        # One translation per language of an original.
+        UniqueConstraint("original_id", "language", name="uq_pieces_original_id_language"),
         Index("ix_pieces_campaign_public", "campaign_id", "status", "published_at"),
     )
 
@@ -191,6 +193,11 @@ class Piece(db.Model):
     # The number of the revision this row holds: what readers see while the piece is
     # published. A later revision is a draft of changes, until "Publish changes".
     revision_number: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A translation: the piece it translates (its group's original), and the original's
+    # revision this translation follows; a later published revision makes it outdated.
+    original_id: Mapped[int | None] = mapped_column(ForeignKey("pieces.id", ondelete="SET NULL"),
+                                                    index=True)
+    source_revision: Mapped[int | None]
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])
     campaign: Mapped[Campaign | None] = relationship(lazy="joined")
@@ -199,6 +206,8 @@ class Piece(db.Model):
     tags: Mapped[list[Tag]] = relationship(
         secondary=piece_tags, lazy="selectin", order_by=lambda: (Tag.kind, Tag.name)
     )
+    original: Mapped[Piece | None] = relationship(remote_side=lambda: [Piece.id],
+                                                  foreign_keys=lambda: [Piece.original_id])
     # Who readers are told made it (bylines): never the account that saved it.
     credits: Mapped[list[Credit]] = relationship(
         lazy="selectin", order_by=lambda: Credit.position, cascade="all, delete-orphan",
@@ -222,6 +231,10 @@ class Piece(db.Model):
     def render_body(self) -> None:
         """Derive the stored HTML (and any parts) from `body_source`."""
         raise NotImplementedError
+
+    def take_confirmations_from(self, other: Piece) -> None:
+        """After a translation is made from `other`: what the desk confirmed on its parts
+        (an interview's roles and bios) carries over; the caller commits."""
 
     def copy_parts_from(self, other: Piece) -> None:
         """Before rendering an unsaved copy (a preview): take what the desk confirmed on the
@@ -325,6 +338,7 @@ class Revision(db.Model):
     language: Mapped[str] = mapped_column(String(16), default="en")
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
     credits: Mapped[str] = mapped_column(Text, default="", server_default="")  # "Name (role)" per line
+    source_revision: Mapped[int | None]  # a translation's: the original's revision it follows
     topics: Mapped[str] = mapped_column(Text, default="")  # names, separated by ", "
     countries: Mapped[str] = mapped_column(Text, default="")
     image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id", ondelete="SET NULL"),

@@ -62,6 +62,7 @@ class PieceData:
     image_details: ImageDetails | None = None  # None: the current image's, unchanged
     note: str = ""  # the revision's note: what this save changed
     bylines: str = ""  # one person per line, "Name" or "Name (translator)"; empty: the writer
+    up_to_date: bool = False  # a translation: it now follows the original's newest revision
 
 
 class EditConflict(PieceError):
@@ -123,14 +124,19 @@ def _new_revision(piece: Piece, user: User, data: PieceData, base: Revision | No
         raise PieceError("title", "A title is required.")
     if data.campaign_id is not None and db.session.get(Campaign, data.campaign_id) is None:
         raise PieceError("campaign_id", "That campaign does not exist.")
+    language = data.language.strip() or "en"
+    if _language_taken(piece, language):
+        raise PieceError("language", "Another version of this story is in that language already: "
+                         "edit that one, or choose another language.")
     revision = Revision(
         piece_id=piece.id, number=(base.number if base else 0) + 1, author_id=user.id,
         note=" ".join(accepted_text(data.note).split())[:200], title=title,
         slug=_slug_for(base.slug if base else piece.slug, data, piece.id),
         standfirst=accepted_text(data.standfirst).strip(), body_source=accepted_text(data.body_source),
-        language=data.language.strip() or "en", campaign_id=data.campaign_id,
+        language=language, campaign_id=data.campaign_id,
         topics=_names(data.topics), countries=_names(data.countries),
-        credits=_credits(data.bylines, piece.author))
+        credits=_credits(data.bylines, piece.author),
+        source_revision=_source_revision(piece, data, base))
     image, details = (base.image_id, _details_of(base)) if base else (None, ImageDetails())
     if data.image is not None:
         db.session.flush()  # the upload's id
@@ -144,6 +150,28 @@ def _new_revision(piece: Piece, user: User, data: PieceData, base: Revision | No
     revision.image_id = image
     _set_details(revision, details)
     return revision
+
+
+def _language_taken(piece: Piece, language: str) -> bool:
+    """Whether another member of the piece's translation group is written in `language`."""
+    root = piece.original.id if piece.original is not None else piece.id
+    if root is None:
+        return False
+    others = select(Piece.id).where(or_(Piece.id == root, Piece.original_id == root),
+                                    Piece.language == language)
+    if piece.id is not None:
+        others = others.where(Piece.id != piece.id)
+    return db.session.scalar(others.limit(1)) is not None
+
+
+def _source_revision(piece: Piece, data: PieceData, base: Revision | None) -> int | None:
+    """A translation's revision follows the original's revision its base followed, or the
+    original's newest when the translator says it is up to date."""
+    if piece.original is None:
+        return None
+    if data.up_to_date or base is None:
+        return piece.original.revision_number
+    return base.source_revision
 
 
 def _credits(text: str, writer: User) -> str:
@@ -204,6 +232,7 @@ def apply_revision(piece: Piece, revision: Revision) -> None:
         piece.tags = get_or_create_tags(revision.topics.split(","), TagKind.TOPIC) + \
             get_or_create_tags(revision.countries.split(","), TagKind.COUNTRY)
         set_credits(piece, revision.credits)
+        piece.source_revision = revision.source_revision
         piece.image = db.session.get(Image, revision.image_id) if revision.image_id else None
         if piece.image is not None:
             for name, value in vars(_details_of(revision)).items():
@@ -225,14 +254,15 @@ def check_body_size(source: str) -> None:
                          f"is {limit:,}. Shorten it, or split it into two pieces.")
 
 
-def create_piece(author: User, data: PieceData, kind: type[Piece] = Article) -> Piece:
-    """A new draft of `kind` by `author` with its first revision, body rendered, committed
-    once; nothing is saved when the source cannot be read (the kind's error) or the piece
-    breaks a rule (PieceError)."""
+def create_piece(author: User, data: PieceData, kind: type[Piece] = Article,
+                 original: Piece | None = None) -> Piece:
+    """A new draft of `kind` by `author` (a translation of `original`) with its first revision,
+    body rendered, committed once; nothing is saved when the source cannot be read (the kind's
+    error) or the piece breaks a rule (PieceError)."""
     require(author, Action.WRITE)
     check_body_size(data.body_source)
     kind.check_source(data.body_source)
-    piece = kind(author=author, status=PieceStatus.DRAFT, slug="", title="")
+    piece = kind(author=author, status=PieceStatus.DRAFT, slug="", title="", original=original)
     with db.session.no_autoflush:
         revision = _new_revision(piece, author, data, None)
     piece.slug, piece.title, piece.comments_open = revision.slug, revision.title, data.comments_open

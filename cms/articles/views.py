@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from cms import pagecache
-from cms.articles import services
+from cms.articles import services, translations
 from cms.articles.credits import contributor_pieces, public_contributor
 from cms.articles.feeds import atom_feed, piece_url
 from cms.articles.images import upload_folder
@@ -149,4 +149,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     pagecache.watch_time(app, services.next_public_change)
     app.add_template_global(piece_url)
+    app.add_template_global(translations.public_siblings, "other_versions")
+    app.add_template_global(translations.is_outdated)
     app.add_template_filter(kind_label)

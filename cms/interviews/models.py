@@ -85,6 +85,15 @@ class Interview(Piece):
         self.body_html = htmls[0]
         self.notes_html = notes
 
+    def take_confirmations_from(self, other: Piece) -> None:
+        """A translation keeps the original's confirmed roles and bios, speaker by speaker."""
+        if isinstance(other, Interview):
+            confirmed = {p.initials: p for p in other.participants}
+            for participant in self.participants:
+                if participant.initials in confirmed:
+                    participant.role = confirmed[participant.initials].role
+                    participant.bio = confirmed[participant.initials].bio
+
     def copy_parts_from(self, other: Piece) -> None:
         """Confirmed roles and bios carry over to an unsaved copy, as they do on a save."""
         if isinstance(other, Interview):

@@ -99,6 +99,8 @@ MATRIX = [
     ("GET", "/desk/{a_id}/revisions", None, OWNER),
     ("GET", "/desk/{a_id}/revisions/compare?from=1&to=2", None, OWNER),
     ("POST", "/desk/{a_id}/revisions/{rev}/restore", {}, OWNER_ACTS),
+    # Any writer may translate a piece they can see (a public one): the draft is theirs.
+    ("POST", "/desk/{a_id}/translate", {"language": "ru"}, (400, 302, 302, 403, 302, 302)),
     ("GET", "/desk/{a_id}/delete", None, OWNER),
     ("POST", "/desk/{a_id}/delete", {}, OWNER_ACTS),
     # A writer sees their own trashed pieces; only editors and admins restore.
