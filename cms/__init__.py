@@ -13,6 +13,7 @@ from cms import (
     audit,
     database,
     errors,
+    i18n,
     links,
     models,  # noqa: F401 (every table, for the metadata and Alembic)
     pagecache,
@@ -80,6 +81,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     pagecache.init_app(app)  # the page cache, and the compressor it calls: pages are cached compressed
     compress.init_app(app)  # its settings only (pagecache registers the hook)
     ratelimit.init_app(app)
+    i18n.init_app(app)  # Babel and the /<language>/ prefix, before any blueprint's rules
 
     accounts_views.init_app(app)
     reset_views.init_app(app)  # /reset: a password link by e-mail, and choosing the password

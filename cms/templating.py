@@ -4,27 +4,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.dates import format_date
 from flask import Flask, current_app
+from flask_babel import get_locale
 
 from cms.database import utc_to_site
+from cms.i18n import local_date
 from cms.languages import language_name
 from cms.permissions import current_user_can
 
 
 def local_time(value: datetime | None, style: str = "date") -> str:
-    """A stored UTC time shown in the site's time zone: '28 November 2026' or with the hour."""
+    """A stored UTC time shown in the site's time zone and the page's language: '28 November
+    2026', '28 ноября 2026', or with the hour."""
     if value is None:
         return ""
     local = utc_to_site(value, current_app.config["CMS_TIMEZONE"])
-    if style == "datetime":
-        return f"{local.day} {local:%B %Y, %H:%M}"
     if style == "iso":
         return local.isoformat(timespec="minutes")
-    return f"{local.day} {local:%B %Y}"
+    return local_date(local, style)
 
 
 def month_name(month: int) -> str:
-    return datetime(2000, month, 1).strftime("%B")
+    """The month's own name in the page's language ('November', 'ноябрь')."""
+    return format_date(datetime(2000, month, 1), "LLLL", locale=get_locale() or "en")
 
 
 def has_endpoint(name: str) -> bool:

@@ -34,7 +34,8 @@ from tests.conftest import base_config
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Top-level folder -> the package it ships as.
-DATA_FOLDERS = {"templates": "cms.templates", "static": "cms.static", "migrations": "cms.migrations"}
+DATA_FOLDERS = {"templates": "cms.templates", "static": "cms.static", "migrations": "cms.migrations",
+                "translations": "cms.translations"}
 # What a build never sees: caches, the virtual environment, build output, local state.
 NOT_SOURCE = (".git", ".venv", "venv", "build", "dist", "*.egg-info", "__pycache__", "*.py[co]",
               "node_modules", ".pytest_cache", ".ruff_cache", ".hypothesis", "instance",

@@ -457,13 +457,13 @@ def desk_pieces(user: User) -> Select[tuple[Piece]]:
     return query
 
 
-def archive_months() -> list[tuple[int, int, int]]:
-    """(year, month, count) of public pieces, newest first."""
+def archive_months(language: str | None = None) -> list[tuple[int, int, int]]:
+    """(year, month, count) of public pieces (in `language`, if given), newest first."""
     year = extract("year", Piece.published_at)
     month = extract("month", Piece.published_at)
     rows = db.session.execute(
         select(year, month, func.count(Piece.id))
-        .where(Piece.public_filter())
+        .where(Piece.public_filter(), *([Piece.language == language] if language else []))
         .group_by(year, month)
         .order_by(year.desc(), month.desc())
     )

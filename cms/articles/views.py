@@ -24,6 +24,7 @@ from cms.articles.models import Article, Image, Piece, Revision, Tag, piece_tags
 from cms.campaigns.services import all_campaigns, by_slug
 from cms.extensions import db
 from cms.forms import requested_page
+from cms.i18n import list_language, list_route, speak
 from cms.links import external_url
 from cms.permissions import Action, can
 
@@ -42,57 +43,68 @@ def kind_label(kind: str, plural: bool = False) -> str:
     return found.plural if plural else found.label
 
 
+def in_language(query):  # type: ignore[no-untyped-def]
+    """A list of pieces restricted to the language its address names (/ru/...), if any."""
+    language = list_language()
+    return query.where(Piece.language == language) if language else query
+
+
 def paged(query):  # type: ignore[no-untyped-def]
     """One page of a list of pieces, as the query string asks."""
     return db.paginate(query, page=requested_page(), per_page=current_app.config["CMS_PAGE_SIZE"],
                        error_out=False)
 
 
-@bp.route("/")
+@list_route(bp, "/")
 def home() -> str:
-    latest = db.session.scalars(services.public_pieces().limit(current_app.config["CMS_PAGE_SIZE"]))
+    """The latest pieces: in every language, or in the one the address names (/ru/)."""
+    latest = db.session.scalars(in_language(services.public_pieces())
+                                .limit(current_app.config["CMS_PAGE_SIZE"]))
     return render_template("home.html", pieces=list(latest), campaigns=all_campaigns())
 
 
 @bp.route("/articles/<slug>")
 def show(slug: str) -> str:
     piece = services.public_piece(slug, Article) or abort(404)
+    speak(piece.language)
     return render_template(piece.template, piece=piece)
 
 
-@bp.route("/tags/<slug>")
+@list_route(bp, "/tags/<slug>")
 def tag(slug: str) -> str:
     found = db.session.scalar(select(Tag).where(Tag.slug == slug)) or abort(404)
     query = services.public_pieces().join(piece_tags).where(piece_tags.c.tag_id == found.id)
     if db.session.scalar(query.limit(1)) is None:
         abort(404)  # a tag only unpublished pieces carry is not there for readers
-    return render_template("articles/tag.html", tag=found, pieces=paged(query))
+    return render_template("articles/tag.html", tag=found, pieces=paged(in_language(query)))
 
 
-@bp.route("/contributors/<slug>")
+@list_route(bp, "/contributors/<slug>")
 def contributor(slug: str) -> str:
     """A credited person: name, short bio, link, and the public pieces that credit them."""
     found = public_contributor(slug) or abort(404)  # nobody only unpublished pieces credit
     return render_template("articles/contributor.html", contributor=found,
-                           pieces=paged(contributor_pieces(found)))
+                           pieces=paged(in_language(contributor_pieces(found))))
 
 
-@bp.route("/archive")
+@list_route(bp, "/archive")
 def archive() -> str:
-    return render_template("articles/archive.html", months=services.archive_months())
+    return render_template("articles/archive.html", months=services.archive_months(list_language()))
 
 
-@bp.route("/archive/<int:year>/<int:month>")
+@list_route(bp, "/archive/<int:year>/<int:month>")
 def archive_month(year: int, month: int) -> str:
     if not (1 <= month <= 12 and 1900 <= year <= 9998):  # the month after must exist too
         abort(404)
     return render_template("articles/archive_month.html", year=year, month=month,
-                           pieces=paged(services.month_pieces(year, month)))
+                           pieces=paged(in_language(services.month_pieces(year, month))))
 
 
-@bp.route("/feed.atom")
+@list_route(bp, "/feed.atom")
 def feed() -> Response:
-    pieces = db.session.scalars(services.public_pieces().limit(current_app.config["CMS_FEED_SIZE"]))
+    """The newest pieces as Atom: every language, or one (/ru/feed.atom)."""
+    pieces = db.session.scalars(in_language(services.public_pieces())
+                                .limit(current_app.config["CMS_FEED_SIZE"]))
     return atom_response(atom_feed(
         current_app.config["CMS_SITE_NAME"],
         external_url("articles.feed"),
@@ -101,17 +113,17 @@ def feed() -> Response:
     ))
 
 
-@bp.route("/campaigns/<slug>")
+@list_route(bp, "/campaigns/<slug>")
 def campaign(slug: str) -> str:
     found = by_slug(slug) or abort(404)
-    query = services.public_pieces().where(Piece.campaign_id == found.id)
+    query = in_language(services.public_pieces()).where(Piece.campaign_id == found.id)
     return render_template("articles/campaign.html", campaign=found, pieces=paged(query))
 
 
-@bp.route("/campaigns/<slug>/feed.atom")
+@list_route(bp, "/campaigns/<slug>/feed.atom")
 def campaign_feed(slug: str) -> Response:
     found = by_slug(slug) or abort(404)
-    query = services.public_pieces().where(Piece.campaign_id == found.id)
+    query = in_language(services.public_pieces()).where(Piece.campaign_id == found.id)
     return atom_response(atom_feed(
         found.title,
         external_url("articles.campaign_feed", slug=slug),

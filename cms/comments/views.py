@@ -15,6 +15,7 @@ from cms.comments.forms import COMMENT_HELP, CommentForm
 from cms.comments.models import Comment
 from cms.extensions import csrf, db
 from cms.forms import page_number
+from cms.i18n import speak
 from cms.rules import small_int
 
 bp = Blueprint("comments", __name__, url_prefix="/comments")
@@ -28,6 +29,7 @@ def _public_piece(piece_id: int) -> Piece:
     piece = db.session.get(Piece, piece_id)
     if piece is None or not piece.is_public():
         abort(404)
+    speak(piece.language)  # the form and its messages in the piece's language
     return piece
 
 

@@ -56,6 +56,7 @@ from cms.comments import services as comments
 from cms.config import normalize_database_url
 from cms.database import utcnow
 from cms.extensions import db
+from cms.i18n import UI_LANGUAGES, UiLanguageConverter
 from cms.interviews import services as interviews
 from tests.comments.conftest import old_token
 from tests.conftest import BACKEND, PASSWORD, _truncate_all, base_config, form_token
@@ -98,6 +99,8 @@ SLOT = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w
 def _kind_of_slot(app: Flask, converter: str | None) -> str:
     """"int", "path" or "text": how a converter's value is made ("unknown" for one not known here)."""
     found = app.url_map.converters[converter or "default"]
+    if issubclass(found, UiLanguageConverter):
+        return "language"
     if issubclass(found, NumberConverter):
         return "int"
     if issubclass(found, PathConverter):
@@ -552,6 +555,8 @@ def _real_slot_values(world: World, kind: str, name: str) -> list[str]:
         return [str(value) for value in world.ints(name)]
     if kind == "path":
         return [world.ids["image"], "no-such-file.png", "../cms.sqlite3"]
+    if kind == "language":
+        return list(UI_LANGUAGES)
     return list(world.ids["slugs"])
 
 

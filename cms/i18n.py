@@ -1,0 +1,153 @@
+"""The interface in the reader's language, without a cookie: Flask-Babel with our catalogues.
+
+A piece's page speaks the piece's language; a list page the language its address starts with
+(`/ru/`, `/az/`, `/en/`: the list then holds pieces in that language only); any other page, and
+the unprefixed lists (every language), English. Never Accept-Language: the address alone
+decides, so a cached page is right for everyone who asks for it. The catalogues
+(translations/<lang>/LC_MESSAGES/messages.po) are read and compiled in memory once per
+process: nothing generated is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+from flask import Blueprint, Flask, g
+from flask_babel import Babel, Domain, get_locale, refresh
+from werkzeug.routing import BaseConverter
+from werkzeug.utils import cached_property
+
+# The interface speaks these; a piece in any other language gets the English interface.
+UI_LANGUAGES = ("en", "ru", "az")
+DEFAULT = "en"
+# translations/ at the top of a checkout; inside the package once installed (pyproject.toml).
+_PACKAGED = Path(__file__).resolve().parent / "translations"
+CATALOGUES = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parent.parent / "translations"
+
+
+def load_catalogue(language: str) -> NullTranslations:
+    """The compiled catalogue of `language` (English, the source language, has none)."""
+    path = CATALOGUES / language / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return NullTranslations()
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+class CatalogueDomain(Domain):
+    """Messages from the committed catalogues, compiled once per process and language."""
+
+    def get_translations(self) -> NullTranslations:
+        locale = get_locale()
+        if locale is None:
+            return NullTranslations()
+        key = str(locale)
+        if key not in self.cache:
+            self.cache[key] = load_catalogue(key)
+        return self.cache[key]
+
+
+class SiteBabel(Babel):
+    @cached_property
+    def domain_instance(self) -> Domain:  # type: ignore[override]
+        return CatalogueDomain()
+
+
+babel = SiteBabel()
+
+
+class UiLanguageConverter(BaseConverter):
+    """`/ru/...`: one of the interface's languages, and nothing else, as a list's prefix."""
+
+    regex = "|".join(UI_LANGUAGES)
+
+
+def ui_language() -> str:
+    """The language this page speaks."""
+    return str(g.get("ui_language", DEFAULT))
+
+
+def list_language() -> str | None:
+    """The language a list page is restricted to by its address, or None (every language)."""
+    return g.get("list_language")
+
+
+def speak(language: str | None) -> None:
+    """Speak `language` on this page (a piece's own; English when the interface lacks it).
+    Links from it to lists then stay in that language, unless it is the default one."""
+    g.ui_language = language if language in UI_LANGUAGES else DEFAULT
+    g.link_language = g.ui_language if g.ui_language != DEFAULT else None
+    refresh()
+
+
+_PREFIXED: set[str] = set()  # the endpoints list_route registered with a language prefix
+
+
+View = Callable[..., Any]
+
+
+def list_route(bp: Blueprint, rule: str, **options: Any) -> Callable[[View], View]:
+    """A list page at `rule` (every language) and at `/<language>` + `rule` (that language only)."""
+
+    def register(view: View) -> View:
+        bp.add_url_rule(rule, view_func=view, **options)
+        bp.add_url_rule(f"/<ui:lang>{rule}", view_func=view, **options)
+        _PREFIXED.add(f"{bp.name}.{options.get('endpoint', view.__name__)}")
+        return view
+
+    return register
+
+
+def _take_language(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A list's prefix becomes the page's language, and the view never sees it."""
+    language = values.pop("lang", None) if values and endpoint in _PREFIXED else None
+    g.list_language = language
+    g.link_language = language
+    g.ui_language = language or DEFAULT
+
+
+def _keep_language(endpoint: str, values: dict[str, Any]) -> None:
+    """Links from a page in one language to other lists stay in that language."""
+    language = g.get("link_language")
+    if language and endpoint in _PREFIXED and "lang" not in values:
+        values["lang"] = language
+
+
+def local_date(value: date | datetime, style: str = "date") -> str:
+    """'27 November 2026', '27 ноября 2026' (Babel's month in the page's language)."""
+    locale = get_locale() or Locale.parse(DEFAULT)
+    if style == "datetime":
+        return format_datetime(value, "d MMMM y, HH:mm", locale=locale)
+    if style == "month":
+        return format_date(value, "LLLL y", locale=locale)
+    return format_date(value, "d MMMM y", locale=locale)
+
+
+def number(value: int) -> str:
+    """1,234 in English, 1 234 in Russian."""
+    return format_decimal(value, locale=get_locale() or Locale.parse(DEFAULT))
+
+
+def init_app(app: Flask) -> None:
+    """Babel, the /<language>/ prefix of list pages, the filters and globals templates use."""
+    app.url_map.converters["ui"] = UiLanguageConverter
+    babel.init_app(app, default_locale=DEFAULT, locale_selector=ui_language)
+    app.url_value_preprocessor(_take_language)
+    app.url_defaults(_keep_language)
+    app.add_template_global(ui_language)
+    app.add_template_global(list_language)
+    app.add_template_filter(number)
