@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
@@ -10,19 +12,23 @@ from cms.extensions import db
 from cms.permissions import PermissionDenied
 
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. Go back, check what you sent and try again."),
-    403: ("Not allowed", "Your account may not open this page."),
-    404: ("Page not found", "There is no page at this address. It may have been moved or unpublished."),
-    405: ("Method not allowed", "This address does not accept that kind of request."),
-    413: ("Too large", "What you sent is larger than this site accepts. Send something smaller."),
-    429: ("Too many requests", "You have sent too many requests in a short time. Please wait and try again."),
-    500: ("Something went wrong",
-          "The site could not answer because of an error on our side. It has been logged."),
+    400: (_l("Bad request"), _l("The request could not be understood. Go back, check what you sent "
+                                "and try again.")),
+    403: (_l("Not allowed"), _l("Your account may not open this page.")),
+    404: (_l("Page not found"), _l("There is no page at this address. It may have been moved or "
+                                   "unpublished.")),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too large"), _l("What you sent is larger than this site accepts. Send something smaller.")),
+    429: (_l("Too many requests"), _l("You have sent too many requests in a short time. Please wait "
+                                      "and try again.")),
+    500: (_l("Something went wrong"),
+          _l("The site could not answer because of an error on our side. It has been logged.")),
 }
 
 
 def render_error(status: int, detail: str | None = None) -> tuple[str, int]:
-    title, message = MESSAGES.get(status, (f"Error {status}", "The request could not be answered."))
+    title, message = MESSAGES.get(status, (gettext("Error %(status)s", status=status),
+                                           _l("The request could not be answered.")))
     return render_template("errors/error.html", status=status, title=title,
                            message=detail or message), status
 
@@ -38,8 +44,8 @@ def _http_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
-    return render_error(400, "The form had expired or was not sent from this site. "
-                             "Go back, reload the page and send it again.")
+    return render_error(400, gettext("The form had expired or was not sent from this site. Go back, "
+                                     "reload the page and send it again."))
 
 
 def _untrusted_host(error: SecurityError) -> tuple[str, int, dict[str, str]]:

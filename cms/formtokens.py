@@ -21,7 +21,12 @@ SALT = "cms.form-token"
 
 
 class FormTokenError(ValueError):
-    """A token that is missing, forged, for another form or object, too old, or spent."""
+    """A token that is missing, forged, for another form or object, too old, or spent
+    (`kind`: "missing", "invalid", "expired", "spent"), so a page can say it in its language."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -51,16 +56,16 @@ def read_token(value: str | None, purpose: str, subject: int = 0, *, max_age: in
                name: str = "form") -> FormToken:
     """The token's content, checked: signed by us, for this form and object, not expired."""
     if not value:
-        raise FormTokenError(f"The {name} was sent without its security token.")
+        raise FormTokenError(f"The {name} was sent without its security token.", "missing")
     try:
         data = _serializer().loads(value)
         token = FormToken(str(data["for"]), int(data["of"]), int(data["served"]), str(data["n"]))
     except (BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise FormTokenError(f"The {name}'s security token is not valid.") from exc
+        raise FormTokenError(f"The {name}'s security token is not valid.", "invalid") from exc
     if token.purpose != purpose or token.subject != subject:
-        raise FormTokenError(f"The {name}'s security token is not valid.")
+        raise FormTokenError(f"The {name}'s security token is not valid.", "invalid")
     if clock() - token.served_at > max_age:
-        raise FormTokenError(f"The {name} has expired.")
+        raise FormTokenError(f"The {name} has expired.", "expired")
     return token
 
 
@@ -83,7 +88,7 @@ def spend(token: FormToken, max_age: int, name: str = "form") -> None:
         current_app.logger.warning("form tokens: the store of spent tokens failed")
         return
     if not claimed:
-        raise FormTokenError(f"This {name} was already sent once.")
+        raise FormTokenError(f"This {name} was already sent once.", "spent")
 
 
 def check(value: str | None, purpose: str, subject: int = 0, *, name: str = "form",

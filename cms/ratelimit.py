@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from flask import Flask, current_app
+from flask_babel import format_number, gettext, ngettext
 from sqlalchemy import BigInteger, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -204,16 +205,17 @@ def hit_limits(limits: Sequence[tuple[str, int, int] | tuple[str, int, int, str]
             wait = seconds_left(limit[1])
             message = limit[3] if len(limit) > 3 else refusal  # type: ignore[misc]
     if wait:
-        raise RateLimited(f"{message} Try again in {_duration(wait)}.", wait)
+        raise RateLimited(gettext("%(refusal)s Try again in %(wait)s.", refusal=message,
+                                  wait=_duration(wait)), wait)
 
 
 def _duration(seconds: int) -> str:
-    """"3 minutes", or "about 5 hours" past an hour and a half."""
+    """"3 minutes", or "about 5 hours" past an hour and a half, in the page's language."""
     if seconds > 90 * 60:
         hours = round(seconds / 3600)
-        return f"about {hours} hour{'' if hours == 1 else 's'}"
+        return ngettext("about %(count)s hour", "about %(count)s hours", hours, count=format_number(hours))
     minutes = -(-seconds // 60)
-    return f"{minutes:,} minute{'' if minutes == 1 else 's'}"
+    return ngettext("%(count)s minute", "%(count)s minutes", minutes, count=format_number(minutes))
 
 
 def counter() -> Counter:

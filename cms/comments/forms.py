@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -9,8 +10,9 @@ from cms.comments.services import BODY_MAX, EMAIL_MAX, NAME_MAX
 from cms.forms import Form
 from cms.textformat import normalize_newlines
 
-# Shown under the comment box, line by line, exactly.
-COMMENT_HELP = ("Plain text", "Lines and paragraphs break automatically.", "Allowed HTML tags: <br> <p>")
+# Shown under the comment box, line by line, exactly (in English; translated in the others).
+COMMENT_HELP = (_l("Plain text"), _l("Lines and paragraphs break automatically."),
+                _l("Allowed HTML tags: <br> <p>"))
 
 
 def _newlines(value: str | None) -> str | None:
@@ -24,22 +26,22 @@ class CommentForm(Form):
     class Meta:
         csrf = False
 
-    name = StringField("Your name", validators=[DataRequired(message="Your name is required."),
-                                                Length(max=NAME_MAX)])
+    name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Your name is required.")),
+                                                    Length(max=NAME_MAX)])
     email = EmailField(
-        "Email (optional)",
+        _l("Email (optional)"),
         validators=[Optional(), Length(max=EMAIL_MAX),
-                    Regexp(r"^[^@\s]+@[^@\s]+$", message="This is not an email address.")],
-        description="Never shown publicly; only moderators see it.",
+                    Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("This is not an email address."))],
+        description=_l("Never shown publicly; only moderators see it."),
     )
     body = TextAreaField(
-        "Comment",
-        validators=[DataRequired(message="The comment is empty."), Length(max=BODY_MAX)],
+        _l("Comment"),
+        validators=[DataRequired(message=_l("The comment is empty.")), Length(max=BODY_MAX)],
         filters=[_newlines],
     )
     reply_to = HiddenField()
     # Left empty by people; bots fill every field they find.
-    website = StringField("Leave this field empty", validators=[Optional()])
+    website = StringField(_l("Leave this field empty"), validators=[Optional()])
     form_token = HiddenField()
 
 

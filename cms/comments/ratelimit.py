@@ -8,14 +8,15 @@ piece, all readers together: CMS_COMMENT_PIECE_RATE_PER_MINUTE, against a flood 
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from cms.ratelimit import RateLimited, client_key, hit_limits
 
 __all__ = ["PER_DAY", "PER_MINUTE", "PER_PIECE", "RateLimited", "check", "client"]
 
-PER_MINUTE = "Many comments have come from your network in the last minute."
-PER_DAY = "Too many comments have come from your network today."
-PER_PIECE = "This piece has received many comments in the last minute."
+PER_MINUTE = _l("Many comments have come from your network in the last minute.")
+PER_DAY = _l("Too many comments have come from your network today.")
+PER_PIECE = _l("This piece has received many comments in the last minute.")
 
 
 def client(address: str | None) -> str:

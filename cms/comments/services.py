@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import format_number, gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -33,7 +35,7 @@ EMAIL_MAX = 254
 BODY_MAX = 5000
 BLOCKED_WORDS = "blocked_words"
 HELD_REASON_MAX = 120  # Comment.held_reason
-DUPLICATE = "You sent this comment a moment ago; it is waiting for a moderator."
+DUPLICATE = _l("You sent this comment a moment ago; it is waiting for a moderator.")
 # Control characters other than tab and newline: nobody types them, PostgreSQL refuses NUL.
 
 # Each action: the states it applies to, and the state it leaves.
@@ -61,12 +63,13 @@ class AlreadySent(CommentError):
 def closed_reason(piece: Piece, now: datetime | None = None) -> str | None:
     """Why readers may not comment on `piece`, or None while comments are open."""
     if not piece.comments_open:
-        return "Comments on this piece have been closed by a moderator."
+        return gettext("Comments on this piece have been closed by a moderator.")
     days = current_app.config.get("CMS_COMMENTS_CLOSE_AFTER_DAYS")
     if days is not None and piece.published_at is not None:
         if (now or utcnow()) >= piece.published_at + timedelta(days=days):
-            unit = "day" if days == 1 else "days"
-            return f"Comments close {days} {unit} after publishing; this piece is older."
+            return ngettext("Comments close %(count)s day after publishing; this piece is older.",
+                            "Comments close %(count)s days after publishing; this piece is older.",
+                            days, count=format_number(days))
     return None
 
 
@@ -152,15 +155,18 @@ def _release(key: str) -> None:
 
 def _validate(name: str, email: str, body: str) -> None:
     if blank(name):
-        raise CommentError("name", "Your name is required.")
+        raise CommentError("name", gettext("Your name is required."))
     if len(name) > NAME_MAX:
-        raise CommentError("name", f"Your name may have at most {NAME_MAX} characters.")
+        raise CommentError("name", gettext("Your name may have at most %(count)s characters.",
+                                           count=format_number(NAME_MAX)))
     if len(email) > EMAIL_MAX:
-        raise CommentError("email", f"The email address may have at most {EMAIL_MAX} characters.")
+        raise CommentError("email", gettext("The email address may have at most %(count)s characters.",
+                                            count=format_number(EMAIL_MAX)))
     if blank(body):
-        raise CommentError("body", "The comment is empty.")
+        raise CommentError("body", gettext("The comment is empty."))
     if len(body) > BODY_MAX:
-        raise CommentError("body", f"The comment may have at most {BODY_MAX:,} characters.")
+        raise CommentError("body", gettext("The comment may have at most %(count)s characters.",
+                                           count=format_number(BODY_MAX)))
 
 
 def _parent(piece: Piece, parent_id: int | None) -> Comment | None:
@@ -168,7 +174,7 @@ def _parent(piece: Piece, parent_id: int | None) -> Comment | None:
         return None
     parent = db.session.get(Comment, parent_id)
     if parent is None or parent.piece_id != piece.id or parent.status != CommentStatus.APPROVED:
-        raise CommentError("body", "You can only reply to a published comment on this piece.")
+        raise CommentError("body", gettext("You can only reply to a published comment on this piece."))
     return parent
 
 
@@ -182,14 +188,14 @@ def post_comment(piece: Piece, name: str, email: str, body: str, parent_id: int 
     name, email, body = clean_name(name), clean_text(email).strip(), clean_text(body)
     _validate(name, email, body)
     if not piece.is_public():
-        raise CommentError("body", "This piece is not published.")
+        raise CommentError("body", gettext("This piece is not published."))
     reason = closed_reason(piece)
     if reason:
         raise CommentError("body", reason)
     parent = _parent(piece, parent_id)
     html = plain_text_to_html(body)
     if not html:
-        raise CommentError("body", "The comment is empty.")
+        raise CommentError("body", gettext("The comment is empty."))
     held = held or _held_reason(name, email, body)
     email_hash = identity.email_hash(email)
     once = _duplicate_key(piece, name, email_hash or f"client:{client}", body)

@@ -8,15 +8,29 @@ is when this reader got the form; a token is spent by the comment it sends.
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from cms import formtokens
 from cms.formtokens import FormToken, FormTokenError, clock, seconds_since_served
 
 __all__ = ["FormToken", "FormTokenError", "clock", "make_token", "read_token", "ours",
-           "seconds_since_served", "spend"]
+           "refusal_message", "seconds_since_served", "spend"]
 
 PURPOSE = "comment"
 NAME = "comment form"
+
+
+# What a reader is told, in the page's language, of a token that cannot send the form.
+REFUSALS = {
+    "missing": _l("The comment form was sent without its security token."),
+    "invalid": _l("The comment form's security token is not valid."),
+    "expired": _l("The comment form has expired."),
+    "spent": _l("This comment form was already sent once."),
+}
+
+
+def refusal_message(exc: FormTokenError) -> str:
+    return str(REFUSALS.get(exc.kind, exc))
 
 
 def _max_age() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup
@@ -20,9 +21,10 @@ from cms.rules import small_int
 
 bp = Blueprint("comments", __name__, url_prefix="/comments")
 
-THANKS = "Thank you. Your comment will appear once a moderator has approved it."
-KEPT = "Your comment is kept below: please send it again."
-FAILED = "Your comment could not be saved: the fault is ours."
+THANKS = _l("Thank you. Your comment will appear once a moderator has approved it.")
+KEPT = _l("Your comment is kept below: please send it again.")
+FAILED = _l("Your comment could not be saved: the fault is ours.")
+NOT_OURS = _l("The form had expired or was not sent from this site.")
 
 
 def _public_piece(piece_id: int) -> Piece:
@@ -65,7 +67,7 @@ def _form_page(piece: Piece, form: CommentForm, parent: Comment | None, error: s
     _sign(form, piece, served_at)
     html = render_template("comments/post.html", piece=piece, form=form, parent=parent,
                            error=error, closed=services.closed_reason(piece),
-                           help_lines=COMMENT_HELP)
+                           help_lines=[str(line) for line in COMMENT_HELP])  # escaped as text
     return html, status
 
 
@@ -96,12 +98,12 @@ def _security_error(form: CommentForm, piece: Piece) -> tuple[str | None, tokens
             try:
                 validate_csrf(request.form.get("csrf_token"))
             except ValidationError:
-                return "The form had expired or was not sent from this site.", None
+                return str(NOT_OURS), None
         return None, None
     try:
         return None, tokens.read_token(form.form_token.data, piece.id)
     except tokens.FormTokenError as exc:
-        return str(exc), None
+        return tokens.refusal_message(exc), None
 
 
 def _trap(form: CommentForm, token: tokens.FormToken | None) -> str:
@@ -154,7 +156,8 @@ def post(piece_id: int) -> Response:
         try:
             tokens.spend(token)
         except tokens.FormTokenError as exc:
-            return _no_store(_form_page(piece, form, parent, f"{exc} {KEPT}", 400, served_at))
+            return _no_store(_form_page(piece, form, parent, f"{tokens.refusal_message(exc)} {KEPT}", 400,
+                                        served_at))
     try:
         comment = services.post_comment(piece, form.name.data or "", form.email.data or "",
                                         form.body.data or "", parent_id, held=held,

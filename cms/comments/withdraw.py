@@ -7,6 +7,7 @@ The key is the only credential: 256 random bits, of which only the SHA-256 is st
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
@@ -19,8 +20,8 @@ from cms.extensions import csrf, db
 bp = Blueprint("comment_withdrawal", __name__, url_prefix="/comments")
 
 KEY_MAX = 100  # a key is 43 characters; anything much longer is not one of ours
-NOT_VALID = "This link is not valid, or the comment was already withdrawn."
-WITHDRAWN = "Your comment has been withdrawn."
+NOT_VALID = _l("This link is not valid, or the comment was already withdrawn.")
+WITHDRAWN = _l("Your comment has been withdrawn.")
 
 
 # --- The rule ------------------------------------------------------------------------------------
