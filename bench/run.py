@@ -174,6 +174,7 @@ def main() -> None:
 
     engine_qps, engine_p95, reindex_rate = search_engine_alone(app, queries)
     worst_name, worst_seconds = worst_case.worst_case()
+    diff_name, diff_seconds = worst_case.worst_comparison()
 
     CEILING_DIR.mkdir(exist_ok=True)
     ceiling_file = CEILING_DIR / "article.html"
@@ -211,6 +212,8 @@ def main() -> None:
     report = render(rows, ceiling, engine_qps, engine_p95, reindex_rate, peak, args)
     report += (f"Worst-case body ({worst_case.SIZE // 1000} KB) renders in {worst_seconds:.2f} s "
                f"({worst_name}; every pattern: bench/worst_case.py).\n")
+    report += (f"Worst-case comparison of two revisions ({worst_case.SIZE // 1000} KB) takes "
+               f"{diff_seconds:.2f} s ({diff_name}).\n")
     print(report)
     results = HERE / "results"
     results.mkdir(exist_ok=True)

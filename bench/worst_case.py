@@ -91,6 +91,42 @@ def worst_case(size: int = SIZE) -> tuple[str, float]:
     return name, timings[name]
 
 
+def comparisons(size: int = SIZE) -> dict[str, tuple[str, str]]:
+    """Two revisions of a body each, built to make the revision comparison slow."""
+    import random
+
+    rng = random.Random(7)
+
+    def line(words: int) -> str:
+        return " ".join(f"w{rng.randrange(60)}" for _ in range(words))
+
+    lines = size // 700
+    one = " ".join(f"w{n}" for n in range(size // 7))
+    return {
+        "one long line, one word changed": (one, one.replace(" w500 ", " changed ")),
+        "many similar lines, all changed": ("\n".join(line(100) for _ in range(lines)),
+                                            "\n".join(line(100) for _ in range(lines))),
+        "long similar lines, all changed": ("\n".join(line(149) for _ in range(size // 1000)),
+                                            "\n".join(line(149) for _ in range(size // 1000))),
+        "a repeated line": ("x\n" * (size // 2), "x\n" * (size // 2 - 1) + "y\n"),
+        "every line rewritten": ("\n".join(f"a{n}" for n in range(size // 6)),
+                                 "\n".join(f"b{n}" for n in range(size // 6))),
+    }
+
+
+def worst_comparison(size: int = SIZE) -> tuple[str, float]:
+    """The slowest comparison of two revisions (cms/articles/revisions.py) and its seconds."""
+    from cms.articles.revisions import _lines
+
+    timings = {}
+    for name, (old, new) in comparisons(size).items():
+        start = time.perf_counter()
+        _lines(old, new)
+        timings[name] = time.perf_counter() - start
+    name = max(timings, key=timings.__getitem__)
+    return name, timings[name]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=SIZE, help="characters per body")
@@ -101,6 +137,8 @@ def main() -> None:
         print(f"{name:34} {article:10.3f} {interview:12.3f}")
     name, seconds = worst_case(size)
     print(f"worst-case body ({size // 1000} KB) renders in {seconds:.2f} s ({name})")
+    name, seconds = worst_comparison(size)
+    print(f"worst-case comparison of two revisions ({size // 1000} KB) takes {seconds:.2f} s ({name})")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ UNACCEPTED = re.compile(
 # Bidirectional controls (embeddings, overrides, isolates, marks): in a name they can make
 # it read as another, or reverse the text after it.
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Invisible in a name, and a way to make two names look alike: the zero-width space, the word
+# joiner, the byte-order mark. (Zero-width joiners and non-joiners stay: Persian needs them.)
+INVISIBLE_IN_NAMES = re.compile("[\u200b\u2060\ufeff]")
 
 
 def accepted_text(text: str) -> str:
@@ -36,8 +39,9 @@ def accepted_text(text: str) -> str:
 
 
 def clean_name(text: str) -> str:
-    """A person's name as stored: accepted characters, no bidi controls, spaces folded."""
-    return " ".join(BIDI_CONTROLS.sub("", accepted_text(text)).split())
+    """A person's name as stored: accepted characters, no bidi controls nor zero-width
+    spaces, spaces folded."""
+    return " ".join(INVISIBLE_IN_NAMES.sub("", BIDI_CONTROLS.sub("", accepted_text(text))).split())
 
 
 def blank(text: str) -> bool:

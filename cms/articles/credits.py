@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
 
-from cms.articles.models import Contributor, Credit, CreditRole, Piece
+from cms.articles.models import Contributor, Credit, CreditRole, Piece, Revision
 from cms.extensions import db
 from cms.permissions import Action, require
 from cms.rules import RuleError, clean_name
@@ -17,6 +17,7 @@ from cms.slugs import make_slug, unique_slug
 ROLE_SUFFIX = re.compile(r"^(?P<name>.*?)\s*\((?P<role>{})\)$".format("|".join(r.value for r in CreditRole)),
                          re.IGNORECASE)
 MAX_CREDITS = 20
+LINK = re.compile(r"https?://[^\s/]+[^\s]*", re.IGNORECASE)
 
 
 def parse_bylines(text: str) -> list[tuple[str, CreditRole]]:
@@ -29,8 +30,10 @@ def parse_bylines(text: str) -> list[tuple[str, CreditRole]]:
         if match:
             name, role = match["name"], CreditRole(match["role"].lower())
         name = clean_name(name)[:200]
-        if name and (make_slug(name, "contributor"), role) not in {
-                (make_slug(n, "contributor"), r) for n, r in found}:
+        if not name and match:
+            raise RuleError("bylines", f"“{line.strip()}” names a role but nobody: write the person's "
+                            "name before it.")
+        if name and (name.casefold(), role) not in {(n.casefold(), r) for n, r in found}:
             found.append((name, role))
     if len(found) > MAX_CREDITS:
         raise RuleError("bylines", f"Credit at most {MAX_CREDITS} people on one piece.")
@@ -44,11 +47,11 @@ def format_bylines(credits: list[tuple[str, CreditRole]]) -> str:
 
 
 def contributor_named(name: str) -> Contributor:
-    """The contributor with this name, created when new (the same name is the same person)."""
-    slug = make_slug(name, "contributor")
-    found = db.session.scalar(select(Contributor).where(Contributor.slug == slug))
+    """The contributor with exactly this name, created when new: the same name is the same
+    person, and a name spelled otherwise ("Schöck", "Schock") is not."""
+    found = db.session.scalar(select(Contributor).where(Contributor.name == name))
     if found is None:
-        found = Contributor(name=name, slug=unique_slug(slug, Contributor))
+        found = Contributor(name=name, slug=unique_slug(make_slug(name, "contributor"), Contributor))
         db.session.add(found)
         db.session.flush()
     return found
@@ -59,9 +62,8 @@ def credits_shown(text: str) -> list[Credit]:
     contributor that is not stored yet."""
     shown = []
     for position, (name, role) in enumerate(parse_bylines(text)):
-        slug = make_slug(name, "contributor")
-        person = (db.session.scalar(select(Contributor).where(Contributor.slug == slug))
-                  or Contributor(name=name, slug=slug))
+        person = (db.session.scalar(select(Contributor).where(Contributor.name == name))
+                  or Contributor(name=name, slug=make_slug(name, "contributor")))
         shown.append(Credit(position=position, contributor=person, role=role))
     return shown
 
@@ -89,16 +91,26 @@ def update_contributor(user: object, contributor: Contributor, data: Contributor
     name = clean_name(data.name)[:200]
     if not name:
         raise RuleError("name", "A name is required.")
-    other = db.session.scalar(select(Contributor).where(Contributor.slug == make_slug(name, "contributor"),
+    other = db.session.scalar(select(Contributor).where(Contributor.name == name,
                                                         Contributor.id != contributor.id))
     if other is not None:
         raise RuleError("name", f"“{other.name}” is already a contributor: use that name on the pieces.")
     link = data.link.strip()
-    if link and not re.match(r"^https?://[^\s/]+", link):
+    if link and not LINK.fullmatch(link):
         raise RuleError("link", "Give the link as an address starting with https:// or http://.")
+    if name != contributor.name:
+        _rename_in_revisions(contributor.name, name)
     contributor.name, contributor.bio, contributor.link = name, data.bio.strip(), link
     db.session.commit()
     return contributor
+
+
+def _rename_in_revisions(old: str, new: str) -> None:
+    """Revisions name people by name: a renamed contributor is renamed in them too, so that
+    publishing or restoring one credits the same person, not a new one with the old name."""
+    for revision in db.session.scalars(select(Revision).where(Revision.credits.contains(old))):
+        credits = [(new if name == old else name, role) for name, role in parse_bylines(revision.credits)]
+        revision.credits = format_bylines(credits)
 
 
 def contributor_pieces(contributor: Contributor) -> Select[tuple[Piece]]:

@@ -61,7 +61,7 @@ def prefill(form: PieceForm, piece: Piece) -> None:
         getattr(form, name).data = getattr(source, name)
     form.campaign_id.data = str(source.campaign_id or "")
     form.comments_open.data = piece.comments_open
-    form.base_revision.data = head.number if head is not None else None
+    form.base_revision.data = str(head.number) if head is not None else ""
     if head is not None:
         form.topics.data, form.countries.data = head.topics, head.countries
         form.bylines.data = head.credits
@@ -181,7 +181,7 @@ def refused(form: PieceForm, exc: services.PieceError) -> dict[str, object]:
     db.session.rollback()
     if isinstance(exc, services.EditConflict):
         newest = exc.newest
-        form.base_revision.data = newest.number  # saving again replaces it, knowingly
+        form.base_revision.data = str(newest.number)  # saving again replaces it, knowingly
         form.base_revision.raw_data = [str(newest.number)]
         return {"conflict": newest, "conflict_changes": revisions.compare(
             newest, services.unsaved_revision(piece_data(form), newest))}
@@ -198,7 +198,7 @@ def _save(form: PieceForm, piece: Article | None, refusal: dict[str, object]) ->
     try:
         if piece is None:
             return services.create_piece(current_user, data)
-        return services.update_piece(piece, current_user, data, base=form.base_revision.data)
+        return services.update_piece(piece, current_user, data, base=base_revision(form))
     except services.PieceError as exc:
         refusal.update(refused(form, exc))
         keep_upload(form, data)
@@ -258,10 +258,19 @@ def edit(piece_id: int) -> str | Response:
                            **refusal)
 
 
+def base_revision(form: PieceForm) -> int:
+    """The revision the form started from; 0 when it does not say (a form from elsewhere, or
+    tampered with), which any saved revision is newer than: refused, with both texts shown."""
+    return small_int(form.base_revision.data) or 0
+
+
 def desk_context(piece: Piece) -> dict[str, object]:
     """What the status box of an editor shows and posts: dates, changes waiting, buttons."""
+    head = revisions.head_revision(piece)
     return {"publish_form": publish_form(piece), "confirm": ConfirmForm(),
-            "pending": revisions.pending_revision(piece), "versions": translations.group(piece),
+            "pending": revisions.pending_revision(piece),
+            "draft_image": head.image if head is not None else piece.image,  # what the form edits
+            "versions": translations.group(piece),
             "outdated": translations.is_outdated(piece),
             "untranslated": translations.missing_languages(piece)}
 

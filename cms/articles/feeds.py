@@ -50,8 +50,12 @@ def atom_feed(title: str, self_url: str, page_url: str, pieces: Iterable[Piece])
         entry.id(url)
         entry.title(accepted_text(piece.title))
         entry.link(href=url, rel="alternate")
-        for name in piece.byline_names():  # the credited people, never the account that saved
+        authors = piece.byline_names()  # the credited people, never the account that saved
+        for name in authors:
             entry.author(name=accepted_text(name))
+        for credit in piece.credits:  # translators, photographers: Atom's contributors
+            if credit.contributor.name not in authors:
+                entry.contributor(name=accepted_text(credit.contributor.name))
         entry.published(piece.published_at.replace(tzinfo=UTC))  # type: ignore[union-attr]
         entry.updated(piece.updated_at.replace(tzinfo=UTC))
         if piece.standfirst:

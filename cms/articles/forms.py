@@ -6,20 +6,15 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from cms.forms import Form
-
-LANGUAGE_CODE = Regexp(
-    r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", message="Use a language code such as en, ru or az."
-)
 
 
 class LanguageField(SelectField):
@@ -77,7 +72,7 @@ class PieceForm(Form):
     note = StringField("Note about this change", validators=[Length(max=200)],
                        description="Optional: what this save changes, for the list of revisions.")
     # The revision this form started from: a save over a newer one is refused.
-    base_revision = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    base_revision = StringField(widget=HiddenInput(), validators=[Optional(), Length(max=20)])
 
 
 class PublishForm(Form):

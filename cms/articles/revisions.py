@@ -23,6 +23,11 @@ from cms.slugs import make_slug
 
 CONTEXT_LINES = 2  # unchanged lines shown around each change of a long text
 WORD = re.compile(r"\w+|\s+|[^\w\s]")  # what a changed line is compared by
+# Past these, a changed stretch is shown removed and added whole: matching is quadratic at worst,
+# and a body may be CMS_BODY_MAX_CHARS long (bench/worst_case.py times the worst we know).
+MAX_LINES = 1000
+MAX_WORDS = 300
+MATCHED_LINES = 100  # changed lines compared word by word; the others shown changed whole
 
 
 def head_revision(piece: Piece) -> Revision | None:
@@ -97,11 +102,35 @@ def _shown(revision: Revision, name: str) -> str:
     return value or ""
 
 
-def _words(old: str, new: str) -> Markup:
-    """One changed line with its removed and added words marked."""
+def _opcodes(a: list[str], b: list[str], most: int) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes from `a` to `b` in bounded time: the common start and end are taken
+    as they are, and a changed stretch longer than `most` items on either side (or when `most`
+    is 0) is shown removed and added whole rather than matched (quadratic at worst)."""
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    middle_a, middle_b = a[start:len(a) - end], b[start:len(b) - end]
+    if not most or len(middle_a) > most or len(middle_b) > most:
+        inner = [("replace", 0, len(middle_a), 0, len(middle_b))]
+    else:
+        inner = difflib.SequenceMatcher(None, middle_a, middle_b, autojunk=False).get_opcodes()
+    codes = [("equal", 0, start, 0, start)] if start else []
+    codes += [(op, i1 + start, i2 + start, j1 + start, j2 + start) for op, i1, i2, j1, j2 in inner
+              if (i1, i2, j1, j2) != (0, 0, 0, 0) or op != "equal"]
+    if end:
+        codes.append(("equal", len(a) - end, len(a), len(b) - end, len(b)))
+    return codes
+
+
+def _words(old: str, new: str, match: bool = True) -> Markup:
+    """One changed line with its removed and added words marked (`match`: word by word, else
+    the changed stretch between the common start and end, whole)."""
     a, b = WORD.findall(old), WORD.findall(new)
     out: list[str] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in _opcodes(a, b, MAX_WORDS if match else 0):
         if op == "equal":
             out.append(str(escape("".join(a[i1:i2]))))
             continue
@@ -116,15 +145,19 @@ def _lines(old: str, new: str) -> list[tuple[str, Markup]]:
     """Line by line, unchanged runs cut to CONTEXT_LINES around each change."""
     a, b = old.splitlines() or [""], new.splitlines() or [""]
     out: list[tuple[str, Markup]] = []
-    groups = difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(CONTEXT_LINES)
-    for number, group in enumerate(groups):
+    matched = 0  # changed lines compared word by word, up to MATCHED_LINES
+    grouping = difflib.SequenceMatcher(None, [], [])
+    grouping.opcodes = _opcodes(a, b, MAX_LINES) or [("equal", 0, len(a), 0, len(b))]
+    for number, group in enumerate(grouping.get_grouped_opcodes(CONTEXT_LINES)):
         if number or group[0][1] > 0:
             out.append(("gap", Markup("…")))
         for op, i1, i2, j1, j2 in group:
             if op == "equal":
                 out.extend(("same", escape(line)) for line in a[i1:i2])
             elif op == "replace" and i2 - i1 == j2 - j1:
-                out.extend(("changed", _words(x, y)) for x, y in zip(a[i1:i2], b[j1:j2], strict=True))
+                for x, y in zip(a[i1:i2], b[j1:j2], strict=True):
+                    matched += 1
+                    out.append(("changed", _words(x, y, match=matched <= MATCHED_LINES)))
             else:
                 out.extend(("removed", Markup(f"<del>{escape(line)}</del>")) for line in a[i1:i2])
                 out.extend(("added", Markup(f"<ins>{escape(line)}</ins>")) for line in b[j1:j2])

@@ -81,10 +81,29 @@ def _slug_for(current: str, data: PieceData, piece_id: int | None) -> str:
     if data.slug.strip():
         # A taken address gets the next free one, as a new title does: saying it is taken
         # would tell a writer that someone's unpublished draft sits there.
-        return unique_slug(make_slug(data.slug), Piece, exclude_id=piece_id)
+        wanted = make_slug(data.slug)
+        return wanted if wanted == current else free_slug(wanted, piece_id)
     if current:
         return current  # keep the address readers may have linked to
-    return unique_slug(make_slug(data.title), Piece, exclude_id=piece_id)
+    return free_slug(make_slug(data.title), piece_id)
+
+
+def free_slug(base: str, piece_id: int | None) -> str:
+    """`base`, or `base-2`..., not held by another piece nor by any revision of another piece
+    (a draft's new address waiting for "Publish changes", or an address readers knew)."""
+    candidate = unique_slug(base, Piece, exclude_id=piece_id)
+    number = 1
+    while _held_by_a_revision(candidate, piece_id):
+        number += 1
+        candidate = unique_slug(f"{base[:190]}-{number}", Piece, exclude_id=piece_id)
+    return candidate
+
+
+def _held_by_a_revision(slug: str, piece_id: int | None) -> bool:
+    query = select(Revision.id).where(Revision.slug == slug)
+    if piece_id is not None:
+        query = query.where(Revision.piece_id != piece_id)
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def get_or_create_tags(names: list[str], kind: TagKind) -> list[Tag]:
@@ -143,8 +162,9 @@ def _new_revision(piece: Piece, user: User, data: PieceData, base: Revision | No
         image, details = data.image.id, _details_of_image(data.image)
     elif data.remove_image:
         image, details = None, ImageDetails()
-    elif data.image_details is not None and image is not None:
-        # An emptied alternative text keeps the one before: an image always has one.
+    if data.image_details is not None and image is not None:
+        # What the form says now (an upload kept from a refused form had the details typed
+        # then); an emptied alternative text keeps the one before: an image always has one.
         details = replace(data.image_details,
                           alt_text=data.image_details.alt_text.strip() or details.alt_text)
     revision.image_id = image
@@ -227,8 +247,9 @@ def apply_revision(piece: Piece, revision: Revision) -> None:
     with db.session.no_autoflush:
         for name in ("title", "standfirst", "body_source", "language", "campaign_id"):
             setattr(piece, name, getattr(revision, name))
-        piece.slug = revision.slug if not _slug_taken(revision.slug, piece.id) else \
-            unique_slug(revision.slug, Piece, exclude_id=piece.id)
+        if _slug_taken(revision.slug, piece.id):  # taken meanwhile: the next free one, said so
+            revision.slug = free_slug(revision.slug, piece.id)
+        piece.slug = revision.slug
         piece.tags = get_or_create_tags(revision.topics.split(","), TagKind.TOPIC) + \
             get_or_create_tags(revision.countries.split(","), TagKind.COUNTRY)
         set_credits(piece, revision.credits)

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import TextIO
 
 import click
-from flask import current_app, url_for
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from cms.accounts import services as accounts
 from cms.accounts.models import User
 from cms.articles import services as pieces
-from cms.articles.forms import LANGUAGE_CODE
 from cms.campaigns.services import by_slug
 from cms.extensions import db
 from cms.interviews import services
+from cms.languages import site_languages
+from cms.links import external_url
 from cms.permissions import PermissionDenied, Role
 
 interviews = AppGroup("interviews", help="Import and export interview transcripts.")
@@ -58,8 +58,9 @@ def import_command(file: TextIO, title: str, campaign_slug: str | None, author_e
         if campaign is None:
             raise click.ClickException(f"No campaign with the slug {campaign_slug}.")
         campaign_id = campaign.id
-    if not LANGUAGE_CODE.regex.match(language):
-        raise click.ClickException(f"{language!r} is not a language code such as en, ru or az.")
+    if language not in site_languages():
+        raise click.ClickException(f"{language!r} is not one of the site's languages: "
+                                   f"{', '.join(site_languages())} (CMS_LANGUAGES).")
     data = pieces.PieceData(title=title, body_source=file.read(), language=language,
                             campaign_id=campaign_id, topics=list(tags),
                             bylines="\n".join(" ".join(name.split()) for name in bylines))
@@ -72,8 +73,7 @@ def import_command(file: TextIO, title: str, campaign_slug: str | None, author_e
     if publish_now:
         pieces.publish(piece, author)
     click.echo(f"imported: {len(piece.participants)} participants, {len(piece.turns)} turns")
-    with current_app.test_request_context():  # a path needs no real request
-        click.echo(url_for(piece.public_endpoint, slug=piece.slug))
+    click.echo(external_url(piece.public_endpoint, slug=piece.slug))  # on CMS_BASE_URL, if set
 
 
 @interviews.command("export")

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from cms.articles import services as pieces
 from cms.articles.desk import (
+    base_revision,
     campaign_choices,
     desk_context,
     desk_url,
@@ -67,7 +68,7 @@ def _save(form: InterviewForm, piece: Interview | None,
     try:
         if piece is None:
             return services.create_interview(current_user, data)
-        return services.update_interview(piece, current_user, data, base=form.base_revision.data)
+        return services.update_interview(piece, current_user, data, base=base_revision(form))
     except services.ParseError as exc:
         db.session.rollback()
         form.body_source.errors = [str(exc)]

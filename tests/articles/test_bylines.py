@@ -34,6 +34,7 @@ def test_import_with_bylines_names_them_on_the_page_the_feed_and_their_page(
     assert "First Admin" not in page  # the account that saved is for the audit, not for readers
     entry = ElementTree.fromstring(client.get("/feed.atom").data).find(f"{ATOM}entry")
     assert [a.find(f"{ATOM}name").text for a in entry.findall(f"{ATOM}author")] == ["Zooey Schock"]
+    assert [c.find(f"{ATOM}name").text for c in entry.findall(f"{ATOM}contributor")] == ["Anna Petrova"]
     person = client.get("/contributors/zooey-schock").get_data(as_text=True)
     assert "<h1>Zooey Schock</h1>" in person
     assert '<a href="/interviews/blocked-in-march">Blocked in March</a>' in person
@@ -67,7 +68,7 @@ def test_the_desk_credits_anyone_and_defaults_to_the_writer(app, client, auth, m
     assert ('By <a href="/contributors/guest-author">Guest Author</a></span> · <span class="byline">'
             'Photographs by <a href="/contributors/staff">Staff</a>') in page
     refused = client.post(f"/desk/{guest_id}/edit", data={
-        "title": "Guest", "language": "en", "body_source": "x", "action": "save",
+        "title": "Guest", "language": "en", "body_source": "x", "action": "save", "base_revision": "1",
         "bylines": "\n".join(f"Person {n}" for n in range(21))})
     assert "Credit at most 20 people on one piece." in refused.get_data(as_text=True)
 
@@ -104,6 +105,9 @@ def test_editors_set_a_contributors_bio_and_link_shown_on_their_page(app, client
     bad = client.post(edit, data={"name": "Zooey Schock", "bio": "Journalist.",
                                   "link": "javascript:alert(1)"})
     assert bad.status_code == 200 and "Journalist." in bad.get_data(as_text=True)
+    split = client.post(edit, data={"name": "Zooey Schock", "link": "https://example.org/\nSet-Cookie: x"})
+    assert "Give the link as an address starting with https:// or http://." in split.get_data(as_text=True)
+    assert client.post(edit, data={"name": "Zooey Schock", "link": "HTTPS://EXAMPLE.ORG"}).status_code == 302
     client.post(edit, data={"name": "Zooey Schock", "bio": "Journalist in Berlin.",
                             "link": "https://zooey.example.org/"})
     page = client.get("/contributors/zooey-schock").get_data(as_text=True)
@@ -125,3 +129,27 @@ def test_a_contributor_needs_a_name(app, make_piece, make_user, name):
         with pytest.raises(credits.RuleError, match="A name is required"):
             credits.update_contributor(db.session.get(type(editor), editor.id), person,
                                        credits.ContributorData(name=name))
+
+
+def test_people_are_told_apart_by_their_exact_name_and_a_rename_follows_the_revisions(
+        app, client, make_piece, make_user):
+    make_piece("First", bylines="Zooey Schock")
+    make_piece("Second", bylines="Zooey Schöck\nAli Hasanov")
+    with app.app_context():
+        names = sorted(db.session.scalars(select(Contributor.name)))
+        assert names == ["Ali Hasanov", "Zooey Schock", "Zooey Schöck"]
+        editor = make_user("editor")
+        person = db.session.scalar(select(Contributor).where(Contributor.name == "Ali Hasanov"))
+        credits.update_contributor(db.session.get(type(editor), editor.id), person,
+                                   credits.ContributorData(name="Əli Həsənov"))
+        second = db.session.scalar(select(Piece).where(Piece.title == "Second"))
+        services.update_piece(second, second.author, services.PieceData(
+            title="Second", bylines=services.head_revision(second).credits))
+        services.publish_changes(second, second.author)
+        assert second.byline_names() == ["Zooey Schöck", "Əli Həsənov"]
+        assert db.session.scalar(select(Contributor).where(Contributor.name == "Ali Hasanov")) is None
+
+
+def test_a_role_without_a_name_is_refused():
+    with pytest.raises(credits.RuleError, match="names a role but nobody"):
+        credits.parse_bylines("Zooey Schock\n(translator)")

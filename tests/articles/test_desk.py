@@ -218,7 +218,8 @@ def test_editing_shows_the_stored_values_and_saves_changes(client, auth, make_us
     form = client.get(f"/desk/{piece.id}/edit").get_data(as_text=True)
     assert 'value="Before"' in form and 'value="One"' in form and 'value="Georgia"' in form
     assert "Old *body*." in form
-    saved = client.post(f"/desk/{piece.id}/edit", data=article_form(title="After", body_source="New body."),
+    saved = client.post(f"/desk/{piece.id}/edit", data=article_form(title="After", body_source="New body.",
+                                                                    base_revision="1"),
                         follow_redirects=True).get_data(as_text=True)
     assert "Saved as a draft of changes: readers still see the published version" in saved
     assert 'value="After"' in saved and "New body." in saved  # the editor shows the draft
@@ -303,7 +304,8 @@ def test_deleting_a_piece_or_its_image_deletes_the_file(app, client, auth, make_
     assert os.path.exists(first_file)  # in the trash, restorable with its image
     with app.app_context():
         assert trash.purge_trash(utcnow() + timedelta(days=31)) == 1
-    client.post(f"/desk/{second_id}/edit", data=article_form(title="Second", remove_image="y"))
+    client.post(f"/desk/{second_id}/edit",
+                data=article_form(title="Second", remove_image="y", base_revision="1"))
     assert not os.path.exists(first_file) and not os.path.exists(second_file)
     with app.app_context():
         assert db.session.scalars(select(Image)).all() == []
@@ -334,17 +336,20 @@ def test_an_upload_is_kept_when_another_field_sends_the_form_back(app, client, a
     writer = make_user("writer")
     auth.login(writer)
     refused = client.post("/desk/new", content_type="multipart/form-data", data=article_form(
-        title="", image=(io.BytesIO(_png()), "photo.png"), image_alt="A photo"))
+        title="", image=(io.BytesIO(_png()), "photo.png"), image_alt="A photo",
+        image_licence_url="not an address"))
     page = refused.get_data(as_text=True)
     assert "This field is required." in page
     assert "The image you chose is kept and will be saved with the piece" in page
     kept = re.search(r'name="kept_image" type="hidden" value="([^"]+)"', page).group(1)
     saved = client.post("/desk/new", data=article_form(title="With its photo", kept_image=kept,
-                                                       image_alt="A photo"))
+                                                       image_alt="A photo, described again",
+                                                       image_licence_url="https://example.org/l"))
     assert saved.status_code == 302
-    with app.app_context():
+    with app.app_context():  # what the second form said, not what the refused one did
         piece = db.session.scalar(select(Piece).where(Piece.title == "With its photo"))
-        assert piece.image is not None and piece.image.alt_text == "A photo"
+        assert (piece.image.alt_text, piece.image.licence_url) == ("A photo, described again",
+                                                                   "https://example.org/l")
     # Someone else's form cannot bring that image back, nor a forged id.
     auth.logout()
     auth.login(make_user("writer"))

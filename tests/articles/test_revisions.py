@@ -234,6 +234,8 @@ def test_a_new_image_waits_with_its_revision_and_the_old_one_goes_when_replaced(
                       "image_alt": "The second photo"})
     with app.app_context():
         second = db.session.scalar(select(Revision).order_by(Revision.id.desc())).image.filename
+    editor = client.get(f"/desk/{piece_id}/edit").get_data(as_text=True)
+    assert f'src="/media/{second}"' in editor and f'src="/media/{first}"' not in editor  # the draft's
     auth.logout()
     page = client.get("/articles/rights-online").get_data(as_text=True)
     assert first in page and "The first photo" in page and second not in page
@@ -249,3 +251,40 @@ def test_a_new_image_waits_with_its_revision_and_the_old_one_goes_when_replaced(
     assert client.get(f"/media/{first}").status_code == 404  # shown by nothing: deleted
     with app.app_context():
         assert db.session.scalar(select(Image.filename).where(Image.filename == first)) is None
+
+
+def test_a_new_address_in_a_draft_of_changes_is_held_for_it(app, make_piece, make_user):
+    writer, piece = live(make_piece, make_user)
+    other = make_user("writer")
+    with app.app_context():
+        stored, user = db.session.get(Piece, piece.id), db.session.get(type(writer), writer.id)
+        services.update_piece(stored, user, services.PieceData(title="Rights online", slug="a-new-address"))
+        newcomer = services.create_piece(db.session.get(type(other), other.id),
+                                         services.PieceData(title="Newcomer", slug="a-new-address"))
+        assert newcomer.slug == "a-new-address-2"
+        services.publish_changes(stored, user)
+        assert stored.slug == "a-new-address"
+        assert revisions.head_revision(stored).slug == "a-new-address"
+
+
+@pytest.mark.parametrize("base", ["", "abc", "0"])
+def test_a_form_that_does_not_say_where_it_started_is_refused_as_a_conflict(client, auth, make_piece,
+                                                                            make_user, base):
+    writer, piece = live(make_piece, make_user)
+    auth.login(writer)
+    page = client.post(f"/desk/{piece.id}/edit", data={**FORM, "base_revision": base,
+                                                       "body_source": "Mine."}).get_data(as_text=True)
+    assert "Not saved: someone saved this article while you were editing" in page
+    assert "Mine.</textarea>" in page and 'name="base_revision" type="hidden" value="1"' in page
+
+
+def test_a_comparison_of_very_long_changes_shows_them_whole_instead_of_matching_them():
+    """Matching word by word is quadratic at worst: past the bounds, the changed stretch is
+    shown removed and added (bench/worst_case.py times the worst cases)."""
+    old = " ".join(f"w{n}" for n in range(2_000))
+    new = old.replace("w1000 ", "changed ")
+    (kind, html), = revisions._lines(old, new)
+    assert kind == "changed" and html.count("<del>") == 1 and html.count("<ins>") == 1
+    assert html.startswith("w0 w1 ") and html.endswith(" w1998 w1999")  # the same start and end kept
+    short = revisions._lines("a b c", "a x c")
+    assert short == [("changed", "a <del>b</del><ins>x</ins> c")]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from xml.etree import ElementTree
 
+import pytest
+
 from tests.interviews.conftest import TRANSCRIPT
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -118,3 +120,20 @@ def test_export_then_import_gives_the_same_participants_turns_and_text(runner, c
 def test_export_of_an_unknown_slug_fails(runner):
     result = runner.invoke(args=["interviews", "export", "missing"])
     assert result.exit_code == 1 and "No interview with the slug missing." in result.output
+
+
+@pytest.mark.config(CMS_BASE_URL="https://news.example.org")
+def test_import_on_a_served_site_prints_the_public_address(runner, tmp_path, make_user):
+    make_user("admin")
+    result = runner.invoke(args=["interviews", "import", str(_write(tmp_path, TRANSCRIPT)),
+                                 "--title", "Served", "--publish"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "imported: 3 participants, 5 turns\nhttps://news.example.org/interviews/served\n"
+
+
+def test_import_takes_only_a_language_the_site_offers(runner, tmp_path, make_user):
+    make_user("admin")
+    result = runner.invoke(args=["interviews", "import", str(_write(tmp_path, TRANSCRIPT)),
+                                 "--title", "Elsewhere", "--language", "xx"])
+    assert result.exit_code == 1
+    assert "'xx' is not one of the site's languages: en, ru, az (CMS_LANGUAGES)." in result.output

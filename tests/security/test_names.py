@@ -49,3 +49,10 @@ def test_a_title_with_characters_xml_forbids_keeps_the_feed_well_formed(app, cli
     feed = client.get("/feed.atom").get_data(as_text=True)
     ElementTree.fromstring(feed)  # raises on a character XML forbids
     assert "<title>Bad title</title>" in feed and "Body text." in feed
+
+
+def test_a_name_loses_zero_width_spaces_but_keeps_persian_joiners():
+    from cms.rules import clean_name
+
+    assert clean_name("Zo\u200bey\ufeff Sch\u2060ock") == "Zoey Schock"
+    assert clean_name("می\u200cخواهم") == "می\u200cخواهم"  # the non-joiner is part of the word

@@ -100,7 +100,7 @@ MATRIX = [
     ("GET", "/desk/new", None, WRITERS),
     ("POST", "/desk/new", {"title": "Matrix piece", "language": "en"}, (400, 302, 302, 403, 302, 302)),
     ("GET", "/desk/{a_id}/edit", None, OWNER),
-    ("POST", "/desk/{a_id}/edit", {"title": "Edited", "language": "en"}, OWNER_ACTS),
+    ("POST", "/desk/{a_id}/edit", {"title": "Edited", "language": "en", "base_revision": "2"}, OWNER_ACTS),
     ("GET", "/desk/{a_id}/preview", None, OWNER),
     ("POST", "/desk/{a_id}/publish", {"publish_at": ""}, OWNER_ACTS),
     ("GET", "/desk/{a_id}/unpublish", None, OWNER),
@@ -257,7 +257,7 @@ def _form(app, kind, world, role, piece_id):
     if kind == "login":
         return {"email": world["emails"].get("owner"), "password": "matrix password"}
     if kind == "interview":
-        return {"title": "Matrix interview", "language": "en",
+        return {"title": "Matrix interview", "language": "en", "base_revision": "1",
                 "body_source": "Ann Ask (AA): Question?\n\nBo Be (BB): Answer."}
     return {key: str(value).format(**world) for key, value in kind.items()}
 
