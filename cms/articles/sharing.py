@@ -20,7 +20,9 @@ def shorten(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
     words = " ".join(text.split())
     if len(words) <= limit:
         return words
-    cut = words[:limit - 1].rsplit(" ", 1)[0] if " " in words[:limit - 1] else words[:limit - 1]
+    cut = words[:limit - 1]
+    if words[limit - 1] != " " and " " in cut:  # the cut fell inside a word: leave it out
+        cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:.-") + "…"
 
 
