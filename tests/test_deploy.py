@@ -11,17 +11,15 @@ import re
 import shutil
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
+from bench.nginx_mirror import CONFIG, start
 from cms.security import CSP, PERMISSIONS
 from tests.mirror.conftest import SETTINGS, build_mirror, build_site
 
-CONFIG = Path(__file__).resolve().parents[1] / "docs" / "deploy" / "nginx-mirror.conf"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 
 
@@ -31,17 +29,6 @@ def need_nginx() -> str:
             pytest.fail("nginx is missing (CI=true: .ci/run installs it)", pytrace=False)
         pytest.skip("nginx is not installed")
     return NGINX
-
-
-def served_config(root: Path, port: int, folder: Path) -> str:
-    """The configuration as shipped, on a port of 127.0.0.1, with the given root, logs in `folder`."""
-    text = CONFIG.read_text()
-    for pattern, replacement in [(r"^user .*;$", "user root;"), (r"listen 80;", f"listen 127.0.0.1:{port};"),
-                                 (r"root /srv/cms-mirror;", f"root {root};"),
-                                 (r"access_log \S+ private;", f"access_log {folder}/access.log private;")]:
-        text, count = re.subn(pattern, replacement, text, flags=re.MULTILINE)
-        assert count == 1, pattern
-    return f"pid {folder}/nginx.pid;\nerror_log {folder}/error.log;\n" + text
 
 
 def test_nginx_accepts_the_configuration():
@@ -80,17 +67,9 @@ def test_nginx_serves_the_mirror_with_gzip_and_its_cache_lifetimes(app, tmp_path
     out = tmp_path / "mirror"
     build_mirror(app, out)
     port = _free_port()
-    (tmp_path / "nginx.conf").write_text(served_config(out, port, tmp_path))
-    server = subprocess.Popen([nginx, "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = start(nginx, out, port, tmp_path)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                _get(base + "/")
-                break
-            except OSError:
-                time.sleep(0.05)
         status, headers, body = _get(base + "/", **{"Accept-Encoding": "gzip"})
         assert status == 200 and headers["Content-Encoding"] == "gzip"
         assert gzip.decompress(body) == (out / "index.html").read_bytes()
@@ -112,4 +91,3 @@ def test_nginx_serves_the_mirror_with_gzip_and_its_cache_lifetimes(app, tmp_path
     finally:
         server.terminate()
         server.wait(timeout=10)
-        server.stderr.close()
