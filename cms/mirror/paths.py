@@ -10,7 +10,6 @@ stick shows a listing, not the page.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from urllib.parse import parse_qsl, unquote
 
@@ -45,5 +44,10 @@ def file_for(path: str, query: str = "") -> str | None:
 
 
 def relative_link(source: str, target: str) -> str:
-    """The link from the file `source` to the file `target`, both relative to the top."""
-    return posixpath.relpath(target, posixpath.dirname(source) or ".")
+    """The link from the file `source` to the file `target`, both relative to the top (what
+    posixpath.relpath gives for such paths, in a fraction of its time: a build makes millions)."""
+    folders, parts = source.split("/")[:-1], target.split("/")
+    common = 0
+    while common < len(folders) and common < len(parts) - 1 and folders[common] == parts[common]:
+        common += 1
+    return "/".join([".."] * (len(folders) - common) + parts[common:])

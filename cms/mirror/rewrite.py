@@ -13,6 +13,7 @@ pattern that respects quoted values.
 from __future__ import annotations
 
 import html
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ START_TAG = re.compile(
     r"""<[A-Za-z][^\s/>]*(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*\s*/?>""")
 LINK_ATTRIBUTE = re.compile(r'(\s)(href|src|srcset)(\s*=\s*)"([^"]*)"', re.IGNORECASE)
 REL = re.compile(r'\srel\s*=\s*"([^"]*)"', re.IGNORECASE)
+KNOWN_LIMIT = 20_000
 
 
 @dataclass
@@ -38,6 +40,9 @@ class Rewriter:
     resolve: Resolve
     follow: Callable[[str, str], None]  # a pager's next or previous page: the mirror holds it too
     origin_links: list[tuple[str, str]] = field(default_factory=list)
+    # (address, folder of the linking file) -> its relative link, for addresses the mirror holds
+    # that do not depend on the page they are on (every page has the same menus).
+    _known: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         scheme, netloc, path = parse_base_url(self.base_url)
@@ -50,6 +55,8 @@ class Rewriter:
         return START_TAG.sub(lambda tag: self._tag(tag.group(0), source, page), text)
 
     def _tag(self, tag: str, source: str, page: str) -> str:
+        if "href" not in tag and "src" not in tag:
+            return tag
         rel = REL.search(tag)
         rels = set(rel.group(1).lower().split()) if rel else set()
         if "canonical" in rels:
@@ -90,19 +97,31 @@ class Rewriter:
         """The link to `address` from the file `source`: relative when the mirror holds it."""
         if not address or address.startswith("#"):
             return address
+        fixed = not pager and (address.startswith("/") or "://" in address)
+        key = (address, posixpath.dirname(source))
+        if fixed and key in self._known:
+            return self._known[key]
+        link, to_origin = self._link(address, source, page, pager)
+        if to_origin:
+            self.origin_links.append((source, link))
+        elif fixed:
+            if len(self._known) > KNOWN_LIMIT:
+                self._known.clear()
+            self._known[key] = link
+        return link
+
+    def _link(self, address: str, source: str, page: str, pager: bool) -> tuple[str, bool]:
         local = self.local_path(address, page)
         if local is None:
-            return address
+            return address, False
         path, query, fragment = local
         if pager:
             self.follow(path, query)
         target = self.resolve(path, query)
         after = f"#{fragment}" if fragment else ""
         if target is None:
-            absolute = self.origin + path + (f"?{query}" if query else "") + after
-            self.origin_links.append((source, absolute))
-            return absolute
+            return self.origin + path + (f"?{query}" if query else "") + after, True
         link = relative_link(source, target)
         if query and is_file_address(path):
             link += f"?{query}"  # a stylesheet's version: the file ignores it, caches do not
-        return link + after
+        return link + after, False
