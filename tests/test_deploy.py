@@ -88,6 +88,7 @@ def test_nginx_serves_the_mirror_with_gzip_and_its_cache_lifetimes(app, tmp_path
         with pytest.raises(urllib.error.HTTPError) as missing:
             _get(base + "/.cms-mirror")
         assert missing.value.code == 404
+        missing.value.close()
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -62,4 +62,5 @@ def favicon() -> Response:
 
 @bp.route("/apple-touch-icon.png")
 def touch_icon() -> Response:
+    """Asked for by this name by phones adding the site to a home screen: pages need no link."""
     return _icon("apple-touch-icon.png")

@@ -53,10 +53,8 @@ def test_a_shared_article_has_its_full_card(app, client, make_piece, make_user, 
     assert cards(page) == {
         "viewport": "width=device-width, initial-scale=1",
         "description": "Readers came back.",
-        "og:site_name": "Campaign CMS",
         "og:title": "Blocked &amp; found",
         "og:description": "Readers came back.",
-        "og:url": url,
         "og:type": "article",
         "article:published_time": f"{when:%Y-%m-%dT%H:%M:%S}Z",
         "og:image": f"{BASE}/media/{image.filename}",
@@ -102,7 +100,7 @@ def test_lists_have_a_description_and_a_canonical_link_with_their_page(client, m
     make_piece("Two", campaign_id=campaign.id, topics=["Censorship"])
     home = cards(client.get("/").get_data(as_text=True))
     assert home["description"] == home["og:description"] == "News on internet rights."
-    assert home["og:type"] == "website" and home["og:url"] == f"{BASE}/"
+    assert home["og:type"] == "website" and home["og:title"] == "Campaign CMS"
     second = client.get("/tags/censorship?page=2").get_data(as_text=True)
     assert f'<link rel="canonical" href="{BASE}/tags/censorship?page=2">' in second
     assert cards(second)["description"] == "Articles and interviews about Censorship from Campaign CMS."
@@ -162,6 +160,6 @@ def test_the_icons_are_our_own_small_files(client):
         assert (opened.format, opened.size) == ("PNG", (180, 180))
     assert len(icon) < 4096 and len(touch) < 4096
     page = client.get("/").get_data(as_text=True)
-    assert '<link rel="apple-touch-icon" href="/apple-touch-icon.png">' in page
+    assert "apple-touch-icon" not in page  # phones ask for /apple-touch-icon.png by that name
     assert re.search(r'<link rel="icon" href="/static/favicon\.svg\?v=[0-9a-f]{12}" '
                      r'type="image/svg\+xml">', page)

@@ -102,7 +102,7 @@ def test_every_link_and_image_from_index_html_resolves_on_disk(app, site, tmp_pa
     # Every page is reached from the home page; the only files nothing links to are those
     # that crawlers and browsers ask for by name.
     assert {path.relative_to(out).as_posix() for path in reached} == set(files) - {
-        "favicon.ico", "sitemap.xml"}
+        "favicon.ico", "apple-touch-icon.png", "sitemap.xml"}
     assert html >= {
         "index.html", "archive/index.html", "interviews/index.html", "search/index.html",
         "mirrors/index.html", f"articles/{site.slugs['lead']}/index.html",
@@ -255,3 +255,14 @@ def test_without_the_main_sites_address_there_is_no_mirror(app, tmp_path):
     assert result.exit_code == 1
     assert result.output == ("Error: mirror build needs CMS_BASE_URL, the main site's address: canonical "
                              "links and the links to comment point there.\n")
+
+
+@pytest.mark.config(**{**SETTINGS, "CMS_BASE_URL": "https://example.org/news"})
+def test_a_main_site_below_a_path_keeps_its_path_in_canonical_and_comment_links(app, site, tmp_path):
+    out = tmp_path / "mirror"
+    build_mirror(app, out)
+    page = (out / "articles" / site.slugs["lead"] / "index.html").read_text()
+    assert f'<link rel="canonical" href="https://example.org/news/articles/{site.slugs["lead"]}">' in page
+    assert f'href="https://example.org/news/comments/{site.ids["lead"]}/write"' in page
+    assert f'<a href="../{site.slugs["russian"]}/index.html">the Russian piece</a>' in page
+    assert walk(out)[1] == []
