@@ -108,6 +108,7 @@ def campaign_feed(slug: str) -> Response:
         external_url("articles.campaign_feed", slug=slug),
         external_url("articles.campaign", slug=slug),
         db.session.scalars(query.limit(current_app.config["CMS_FEED_SIZE"])),
+        empty_since=found.created_at,
     ))
 
 

@@ -1,6 +1,7 @@
 """A fixture site for the mirror: public pieces in three languages (one with an image, tags,
 approved comments over two pages, links in its body), an interview, a campaign whose lists run
-over two pages; and everything that must never reach a mirror: a draft with its own image, a
+over two pages and one with no piece yet (its empty feed must not change between builds); and
+everything that must never reach a mirror: a draft with its own image, a
 scheduled, an ended and a trashed piece, pending and spam comments, accounts' e-mail addresses."""
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def build_site(app: Flask) -> Site:
         moderator = accounts.create_user("mod@example.org", "Mo Moderator", Role.MODERATOR, PASSWORD)
         campaign = campaigns.save_campaign(admin, campaigns.CampaignData(
             title="Internet rights are human rights", description="Our campaign."))
+        campaigns.save_campaign(admin, campaigns.CampaignData(title="A campaign not yet begun"))
         day = utcnow() - timedelta(days=2)
 
         def publish(title: str, when_hours: int, **data) -> pieces.Piece:
