@@ -53,6 +53,7 @@ tests/e2e/node_modules: tests/e2e/package.json tests/e2e/package-lock.json
 # CMS_DATABASE_URL or CMS_INSTANCE_PATH say otherwise).
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	@command -v nginx >/dev/null || (apt-get update -qq && apt-get install -y -qq nginx >/dev/null)
 	$(BIN)/python bench/run.py
 
 # Load and faults on 127.0.0.1: 1,000 comments from 20 clients on SQLite and on PostgreSQL

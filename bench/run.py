@@ -1,7 +1,9 @@
 """`make bench`: gunicorn (2 workers, production settings) on the benchmark archive, driven
-by wrk from another process on 127.0.0.1, against the ceiling of a static file.
+by wrk from another process on 127.0.0.1, against the ceiling of a static file; then the
+archive's static mirror (`mirror build`), served by nginx with docs/deploy/nginx-mirror.conf,
+loaded the same way and given as a ratio of the same ceiling.
 
-Prints one table and writes it, with the machine's description, to bench/results/.
+Prints the tables and writes them, with the machine's description, to bench/results/.
 Run bench/make_archive.py first.
 """
 
@@ -30,6 +32,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import corpus  # noqa: E402
+import nginx_mirror  # noqa: E402
 import worst_case  # noqa: E402
 from make_archive import make_app  # noqa: E402
 
@@ -157,6 +160,9 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk (make bench does it)")
+    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    if nginx is None:
+        raise SystemExit("nginx is missing: apt-get install nginx (make bench does it)")
 
     app = make_app()
     # Uncached numbers (queries, bytes) come from an app without the response cache.
@@ -209,17 +215,69 @@ def main() -> None:
         server.wait(timeout=30)
         shutil.rmtree(CEILING_DIR, ignore_errors=True)
 
+    builds = measure_mirror(app, nginx, rows, ceiling, args)
     report = render(rows, ceiling, engine_qps, engine_p95, reindex_rate, peak, args)
     report += (f"Worst-case body ({worst_case.SIZE // 1000} KB) renders in {worst_seconds:.2f} s "
                f"({worst_name}; every pattern: bench/worst_case.py).\n")
     report += (f"Worst-case comparison of two revisions ({worst_case.SIZE // 1000} KB) takes "
-               f"{diff_seconds:.2f} s ({diff_name}).\n")
+               f"{diff_seconds:.2f} s ({diff_name}).\n\n")
+    report += render_mirror(rows, builds)
     print(report)
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M")
     (results / f"{stamp}.md").write_text(report)
     print(f"written to bench/results/{stamp}.md")
+
+
+def measure_mirror(app, nginx: str, rows: list[dict], ceiling: dict, args) -> tuple:  # type: ignore[no-untyped-def]
+    """Build the archive's mirror (twice: the second build finds nothing to write), serve it with
+    nginx and load each page as the app's was; the two builds' reports."""
+    from cms.mirror.build import build
+
+    out = Path(app.instance_path) / "mirror"
+    app.config["CMS_BASE_URL"] = "http://127.0.0.1"  # only the canonical and comment links name it
+    first, second = build(app, out), build(app, out)
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-nginx-") as folder:
+        server = nginx_mirror.start(nginx, out, port, Path(folder))
+        try:
+            for row in rows:
+                if row["path"] == "/search":
+                    continue  # a mirror has no search
+                url = f"http://127.0.0.1:{port}{row['path']}"
+                wrk(url, 2, args.connections)  # warm up
+                found = wrk(url, args.seconds, args.connections)
+                row["mirror"] = {**found, "ratio": found["rps"] / ceiling["rps"]}
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return first, second
+
+
+def render_mirror(rows: list[dict], builds: tuple) -> str:  # type: ignore[type-arg]
+    first, second = builds
+    lines = [
+        "## The mirror, served by nginx",
+        "",
+        f"`mirror build` of the archive: {first.summary()}.",
+        f"Again, nothing changed: {second.summary()}.",
+        "nginx 2 workers with docs/deploy/nginx-mirror.conf; wrk as above. Ratios are to the same "
+        "static ceiling (gunicorn serving the article's HTML as a static file).",
+        "",
+        "| page | app requests/s | app ratio | mirror requests/s | mirror p99 ms | mirror bytes | "
+        "mirror ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        if "mirror" in row:
+            mirror = row["mirror"]
+            lines.append(f"| {row['page']} | {row['rps']:.0f} | {row['ratio']:.2f} | {mirror['rps']:.0f} | "
+                         f"{mirror['p99_ms']:.1f} | {mirror['bytes_per_request']:.0f} | "
+                         f"{mirror['ratio']:.2f} |")
+            if mirror.get("errors"):
+                lines.append(f"| ↳ {mirror['errors']} errors ({mirror['non_2xx']} non-2xx) | | | | | | |")
+    return "\n".join(lines) + "\n"
 
 
 def make_app_uncached():  # type: ignore[no-untyped-def]

@@ -41,6 +41,8 @@ from cms.health import bp as health_bp
 from cms.interviews import cli as interviews_cli
 from cms.interviews import desk as interview_desk
 from cms.interviews import views as interviews_views
+from cms.mirror import cli as mirror_cli
+from cms.mirror import views as mirror_views
 from cms.search import cli as search_cli
 from cms.search import hooks as search_hooks
 from cms.search import views as search_views
@@ -103,6 +105,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(interview_desk.bp)
     app.register_blueprint(search_views.bp)
     search_hooks.init_app(app)  # the index follows every commit
+    mirror_views.init_app(app)  # /mirrors, /mirrors.json, Onion-Location; canonical links
 
     errors.init_app(app)
     security.init_app(app)
@@ -117,4 +120,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(search_cli.search)
     app.cli.add_command(pieces_cli.trash)
     app.cli.add_command(pieces_cli.translations)
+    app.cli.add_command(pieces_cli.images)
+    app.cli.add_command(mirror_cli.mirror)
     return app

@@ -101,6 +101,17 @@ DEFAULTS: dict[str, Any] = {
     "CMS_SEARCH_PATH": None,
     "CMS_SEARCH_PAGE_SIZE": 10,
     "CMS_SEARCH_LOCK_TIMEOUT": 10,
+    # Readers behind blocking (cms/mirror/): other addresses of this site, comma-separated
+    # (shown on /mirrors and /mirrors.json); the onion service's address (the Onion-Location
+    # header of every public page). None: none.
+    "CMS_MIRRORS": None,
+    "CMS_ONION_URL": None,
+    # The site in a sentence: the home page's description for search engines and sharing cards
+    # (None: a sentence made from CMS_SITE_NAME).
+    "CMS_SITE_DESCRIPTION": None,
+    # Widths (pixels) in which lead images are stored, besides the uploaded size scaled to
+    # CMS_IMAGE_MAX_DIMENSION: a phone downloads the smallest that fills its screen.
+    "CMS_IMAGE_WIDTHS": "480,960",
 }
 
 # Environment names that differ from "CMS_" + the setting's name.
@@ -127,6 +138,9 @@ TYPES: dict[str, type] = {
     "CMS_COMMENT_MAX_LINKS": int,
     "CMS_SEARCH_PATH": str,
     "CMS_REQUIRE_2FA": str,
+    "CMS_MIRRORS": str,
+    "CMS_ONION_URL": str,
+    "CMS_SITE_DESCRIPTION": str,
 }
 
 

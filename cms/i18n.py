@@ -149,5 +149,6 @@ def init_app(app: Flask) -> None:
     app.url_value_preprocessor(_take_language)
     app.url_defaults(_keep_language)
     app.add_template_global(ui_language)
+    app.add_template_global(UI_LANGUAGES, "ui_languages")
     app.add_template_global(list_language)
     app.add_template_filter(number)

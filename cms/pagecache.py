@@ -32,6 +32,9 @@ CACHED_MIMETYPES = {"text/html", "application/atom+xml"}
 UNCACHED_PREFIXES = ("/static/", "/media/", "/desk", "/moderation", "/login", "/logout", "/search",
                      "/healthz", "/comments/", "/reset")  # forms that carry their own token
 GENERATION_KEY = "cms:page-generation"
+# A request whose WSGI environ holds this key is neither served from nor stored in the cache
+# (`mirror build` renders pages otherwise than readers get them). No HTTP header can set it.
+BYPASS_ENVIRON = "cms.pagecache.bypass"
 # The first time after a given one at which some page shows something else with no commit.
 NextChange = Callable[[datetime], datetime | None]
 
@@ -99,6 +102,7 @@ def _cacheable_request() -> bool:
         and current_app.config["CMS_PAGE_CACHE_SECONDS"] > 0
         and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
         and not request.path.startswith(UNCACHED_PREFIXES)
+        and not request.environ.get(BYPASS_ENVIRON)
     )
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 
 from babel.dates import format_date
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from flask_babel import get_locale
 
 from cms.database import utc_to_site
@@ -35,7 +38,24 @@ def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
 
+@lru_cache(maxsize=64)
+def _fingerprint(path: str, modified: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def asset_url(filename: str) -> str:
+    """A static file's address with its content's fingerprint (`style.css?v=…`): a browser or
+    proxy may keep it for a year, and a changed file has a new address."""
+    path = Path(current_app.static_folder or "static") / filename
+    try:
+        version = _fingerprint(str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return url_for("static", filename=filename)
+    return url_for("static", filename=filename, v=version)
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(asset_url)
     app.add_template_filter(local_time)
     app.add_template_filter(month_name)
     app.add_template_filter(language_name)

@@ -1,6 +1,7 @@
 """`flask pieces rerender`: the stored HTML of every piece made again from its source;
 `flask trash purge`: pieces deleted long enough ago, deleted for good; `flask translations
-status`: per language, how much of the site is translated."""
+status`: per language, how much of the site is translated; `flask images rebuild`: every
+stored image in the widths CMS_IMAGE_WIDTHS asks for."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
-from cms.articles.models import Piece
+from cms.articles.images import rebuild_widths
+from cms.articles.models import Image, Piece
 from cms.articles.translations import translation_status
 from cms.articles.trash import purge_trash, purge_unsaved_uploads
 from cms.extensions import db
@@ -68,3 +70,28 @@ def status_command() -> None:
     for row in rows:
         name = f"{language_name(row.language)} ({row.language})"
         click.echo(f"{name:<20} {row.pieces:>7} {row.translated:>11} {row.outdated:>9} {row.missing:>8}")
+
+
+images = AppGroup("images", help="Work on the stored lead images.")
+
+
+@images.command("rebuild")
+@click.option("--batch", default=50, show_default=True, type=click.IntRange(min=1),
+              help="Images done per transaction.")
+def rebuild_command(batch: int) -> None:
+    """Store every image in each width of CMS_IMAGE_WIDTHS narrower than it (images uploaded
+    before widths existed, or after the setting changed); images that have them are left as
+    they are, and one whose file is missing is named."""
+    ids = db.session.scalars(select(Image.id).order_by(Image.id)).all()
+    made = kept = 0
+    for start in range(0, len(ids), batch):
+        for image in db.session.scalars(select(Image).where(Image.id.in_(ids[start:start + batch]))):
+            try:
+                changed = rebuild_widths(image)
+            except FileNotFoundError:
+                click.echo(f"missing file: {image.filename} (image {image.id})", err=True)
+                continue
+            made, kept = made + changed, kept + (not changed)
+        db.session.commit()
+        db.session.expunge_all()
+    click.echo(f"images: {made} given their widths, {kept} already had them")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Protocol
 
 from feedgen.feed import FeedGenerator
@@ -30,8 +30,11 @@ def piece_url(piece: Piece | Addressable, external: bool = False) -> str:
     return url_for(kind.public_endpoint, slug=piece.slug)
 
 
-def atom_feed(title: str, self_url: str, page_url: str, pieces: Iterable[Piece]) -> bytes:
-    """An Atom document for `pieces` (newest first), each entry carrying its full HTML.
+def atom_feed(title: str, self_url: str, page_url: str, pieces: Iterable[Piece],
+              empty_since: datetime | None = None) -> bytes:
+    """An Atom document for `pieces` (newest first), each entry carrying its full HTML; a feed
+    with no entry was last updated `empty_since` (a campaign's creation: the same bytes at every
+    request, so a mirror's copy is not rewritten), or now.
 
     Text goes through accepted_text: a character XML forbids, saved before the forms dropped
     them, must not break the feed."""
@@ -42,7 +45,7 @@ def atom_feed(title: str, self_url: str, page_url: str, pieces: Iterable[Piece])
     feed.link(href=self_url, rel="self")
     feed.language("en")
     entries = list(pieces)
-    newest = max((p.updated_at for p in entries), default=utcnow())
+    newest = max((p.updated_at for p in entries), default=empty_since or utcnow())
     feed.updated(newest.replace(tzinfo=UTC))
     for piece in reversed(entries):  # feedgen prepends: add oldest first
         url = piece_url(piece, external=True)

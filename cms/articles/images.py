@@ -1,7 +1,10 @@
-"""Lead images: checked with Pillow, re-encoded from their pixels alone, stored under our names."""
+"""Lead images: checked with Pillow, re-encoded from their pixels alone, stored under our names,
+in the uploaded size (scaled to CMS_IMAGE_MAX_DIMENSION) and each smaller width of
+CMS_IMAGE_WIDTHS (`<name>-480.jpg`), so a phone downloads the width that fills its screen."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from io import BytesIO
 from pathlib import Path
@@ -10,12 +13,16 @@ from typing import Any, BinaryIO
 from flask import current_app
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, UnidentifiedImageError
+from sqlalchemy import select
 
 from cms.articles.models import Image
 from cms.extensions import db
 
 # Pillow format name -> file extension we store it under.
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+
+# A stored width of an image: the image's own name with "-<width>" before the extension.
+WIDTH_NAME = re.compile(r"\A(?P<stem>[0-9a-f]{32})-(?P<width>[1-9][0-9]{1,4})\.(?P<ext>[a-z]{3,4})\Z")
 
 # What browsers assume for an image without a colour profile.
 SRGB = ImageCms.createProfile("sRGB")
@@ -32,7 +39,71 @@ def upload_folder() -> Path:
 
 
 def remove_image_file(filename: str) -> None:
-    (upload_folder() / filename).unlink(missing_ok=True)
+    """The image's file and the file of each of its widths."""
+    folder = upload_folder()
+    (folder / filename).unlink(missing_ok=True)
+    stem, _, ext = filename.rpartition(".")
+    for copy in folder.glob(f"{stem}-*.{ext}"):
+        if WIDTH_NAME.match(copy.name):
+            copy.unlink(missing_ok=True)
+
+
+def parse_widths(raw: str | None) -> list[int]:
+    """CMS_IMAGE_WIDTHS ("480,960") as numbers, smallest first; ValueError when it cannot be."""
+    try:
+        widths = sorted({int(part) for part in str(raw or "").split(",") if part.strip()})
+    except ValueError:
+        widths = [0]
+    if any(not 16 <= width <= 10_000 for width in widths):
+        raise ValueError(f"CMS_IMAGE_WIDTHS must list widths in pixels (16 to 10000), not {raw!r}")
+    return widths
+
+
+def configured_widths() -> list[int]:
+    return parse_widths(current_app.config["CMS_IMAGE_WIDTHS"])
+
+
+def find_image(filename: str) -> Image | None:
+    """The image stored under `filename`: its own file, or one of its widths."""
+    image = db.session.scalar(select(Image).where(Image.filename == filename))
+    if image is not None:
+        return image
+    found = WIDTH_NAME.match(filename)
+    if found is None:
+        return None
+    image = db.session.scalar(
+        select(Image).where(Image.filename == f"{found['stem']}.{found['ext']}"))
+    return image if image is not None and int(found["width"]) in image.width_list else None
+
+
+def save_widths(picture: PILImage.Image, filename: str, kind: str, params: dict[str, Any]) -> list[int]:
+    """Store `picture` (clean pixels) scaled to each configured width narrower than it, next to
+    `filename`; the widths stored. Palette images are scaled by nearest pixel, keeping it."""
+    stored = []
+    stem, _, ext = filename.rpartition(".")
+    for width in configured_widths():
+        if width >= picture.width:
+            continue
+        height = max(1, round(picture.height * width / picture.width))
+        smaller = picture.resize((width, height), PILImage.Resampling.LANCZOS)
+        smaller.save(upload_folder() / f"{stem}-{width}.{ext}", format=kind, **params)
+        stored.append(width)
+    return stored
+
+
+def rebuild_widths(image: Image) -> bool:
+    """Give a stored image the widths CMS_IMAGE_WIDTHS asks for, from its own (clean) file;
+    whether anything changed. The file is read as an upload is, so nothing but pixels is kept."""
+    wanted = [width for width in configured_widths() if width < image.width]
+    stem, _, ext = image.filename.rpartition(".")
+    present = all((upload_folder() / f"{stem}-{width}.{ext}").is_file() for width in wanted)
+    if present and image.width_list == wanted:
+        return False
+    with PILImage.open(upload_folder() / image.filename) as stored:
+        kind = stored.format or ""
+        picture, params = pixels_only(stored, kind)
+    image.widths = ",".join(map(str, save_widths(picture, image.filename, kind, params)))
+    return True
 
 
 def store_image(stream: BinaryIO, *, alt_text: str, caption: str = "", credit: str = "",
@@ -62,6 +133,7 @@ def store_image(stream: BinaryIO, *, alt_text: str, caption: str = "", credit: s
         picture, params = pixels_only(picture, kind)
         name = f"{secrets.token_hex(16)}.{FORMATS[kind]}"
         picture.save(upload_folder() / name, format=kind, **params)
+        widths = save_widths(picture, name, kind, params)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, ImageError):
             raise
@@ -69,7 +141,7 @@ def store_image(stream: BinaryIO, *, alt_text: str, caption: str = "", credit: s
     except PILImage.DecompressionBombError as exc:
         raise ImageError("That image is too large in pixels.") from exc
     image = Image(
-        filename=name, width=picture.width, height=picture.height,
+        filename=name, width=picture.width, height=picture.height, widths=",".join(map(str, widths)),
         alt_text=alt_text.strip(), caption=caption.strip(), credit=credit.strip(),
         licence_name=licence_name.strip(), licence_url=licence_url.strip(),
         source_url=source_url.strip(),

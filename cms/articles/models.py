@@ -74,6 +74,8 @@ class Image(db.Model):
     filename: Mapped[str] = mapped_column(String(100), unique=True)
     width: Mapped[int]
     height: Mapped[int]
+    # The smaller widths stored beside the file ("480,960": name-480.jpg, name-960.jpg).
+    widths: Mapped[str] = mapped_column(String(100), default="", server_default="")
     alt_text: Mapped[str] = mapped_column(String(500), default="")
     caption: Mapped[str] = mapped_column(String(500), default="")
     credit: Mapped[str] = mapped_column(String(200), default="")
@@ -81,6 +83,17 @@ class Image(db.Model):
     licence_url: Mapped[str] = mapped_column(String(500), default="")
     source_url: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def width_list(self) -> list[int]:
+        return [int(width) for width in self.widths.split(",") if width]
+
+    @property
+    def sources(self) -> list[tuple[str, int]]:
+        """(file name, width) of each stored width, the smallest first, the full size last."""
+        stem, _, ext = self.filename.rpartition(".")
+        return [*((f"{stem}-{width}.{ext}", width) for width in self.width_list),
+                (self.filename, self.width)]
 
 
 class CreditRole(enum.StrEnum):

@@ -16,11 +16,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from cms import pagecache
-from cms.articles import services, translations
+from cms.articles import crawlers, services, sharing, translations
 from cms.articles.credits import contributor_pieces, public_contributor
 from cms.articles.feeds import atom_feed, piece_url
-from cms.articles.images import upload_folder
-from cms.articles.models import Article, Image, Piece, Revision, Tag, piece_tags
+from cms.articles.images import find_image, parse_widths, upload_folder
+from cms.articles.models import Article, Piece, Revision, Tag, piece_tags
 from cms.campaigns.services import all_campaigns, by_slug
 from cms.extensions import db
 from cms.forms import requested_page
@@ -129,18 +129,20 @@ def campaign_feed(slug: str) -> Response:
         external_url("articles.campaign_feed", slug=slug),
         external_url("articles.campaign", slug=slug),
         db.session.scalars(query.limit(current_app.config["CMS_FEED_SIZE"])),
+        empty_since=found.created_at,
     ))
 
 
 @bp.route("/media/<path:filename>")
 def media(filename: str) -> Response:
-    """Uploaded images: to everyone when a public piece shows them, else to its editors.
+    """Uploaded images, in each of their widths: to everyone when a public piece shows them,
+    else to its editors.
 
     A public image may stay an hour in browsers but only five minutes in shared caches (CDN,
     proxies): once its piece is unpublished it is gone from them within minutes. An image only
     editors see is never stored by any cache.
     """
-    image = db.session.scalar(select(Image).where(Image.filename == filename)) or abort(404)
+    image = find_image(filename) or abort(404)
     users = db.session.scalars(select(Piece).where(Piece.image_id == image.id)).all()
     if any(piece.is_public() for piece in users):
         response = send_from_directory(upload_folder(), filename)
@@ -158,7 +160,10 @@ def media(filename: str) -> Response:
 def init_app(app: Flask) -> None:
     """The blueprint, the template helpers every page of pieces uses, and the times at which
     cached pages of pieces go out of date with no commit (a piece's date or end date)."""
+    parse_widths(app.config["CMS_IMAGE_WIDTHS"])  # a setting that cannot work stops the start
     app.register_blueprint(bp)
+    app.register_blueprint(crawlers.bp)
+    sharing.init_app(app)
     pagecache.watch_time(app, services.next_public_change)
     app.add_template_global(piece_url)
     app.add_template_global(translations.public_siblings, "other_versions")

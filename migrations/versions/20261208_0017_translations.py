@@ -1,7 +1,7 @@
 """translations: a piece may translate an original, following one of its revisions
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-08 01:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0014"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
