@@ -152,3 +152,47 @@ def init_app(app: Flask) -> None:
     app.add_template_global(UI_LANGUAGES, "ui_languages")
     app.add_template_global(list_language)
     app.add_template_filter(number)
+
+
+# --- The catalogues' sources -------------------------------------------------------------------
+
+# What readers see: these templates and modules hold every string the catalogues translate
+# (the desk, moderation and accounts pages stay in English). tests/test_catalogues.py fails
+# when one of their strings is not translated, or when a literal text in a reader template is
+# not marked for translation; `make catalogues` adds new strings to the catalogues.
+READER_TEMPLATES = (
+    "base.html", "home.html", "macros/pieces.html", "macros/forms.html", "articles/*.html",
+    "interviews/index.html", "interviews/piece.html", "interviews/_body.html", "comments/*.html",
+    "errors/*.html", "mirror/*.html", "search/*.html",
+)
+READER_MODULES = (
+    "articles/models.py", "interviews/models.py", "comments/forms.py", "comments/views.py",
+    "comments/services.py", "comments/ratelimit.py", "comments/tokens.py", "comments/withdraw.py",
+    "errors.py", "ratelimit.py", "search/*.py",
+)
+
+
+def reader_sources(templates: Path, package: Path) -> list[tuple[str, Path]]:
+    """("jinja2" | "python", path) of every reader-facing source, in a stable order."""
+    found = [("jinja2", path) for pattern in READER_TEMPLATES for path in sorted(templates.glob(pattern))]
+    found += [("python", path) for pattern in READER_MODULES for path in sorted(package.glob(pattern))]
+    return found
+
+
+def reader_messages(templates: Path, package: Path) -> dict[str, tuple[str | tuple[str, str], list[str]]]:
+    """Every message readers may see: msgid -> (the message, or (singular, plural); where)."""
+    from babel.messages.extract import extract_from_file
+
+    options = {"extensions": "jinja2.ext.do,jinja2.ext.i18n", "newstyle_gettext": "true",
+               "trimmed": "false"}
+    found: dict[str, tuple[str | tuple[str, str], list[str]]] = {}
+    for method, path in reader_sources(templates, package):
+        extractor = "jinja2.ext:babel_extract" if method == "jinja2" else "python"
+        for line, message, _comments, _context in extract_from_file(
+                extractor, str(path), keywords={"_": None, "_l": None, "gettext": None,
+                                               "ngettext": (1, 2), "lazy_gettext": None},
+                options=options if method == "jinja2" else {}):
+            key = message if isinstance(message, str) else message[0]
+            where = f"{path.name}:{line}"
+            found.setdefault(key, (message if isinstance(message, str) else tuple(message[:2]), []))[1].append(where)
+    return found

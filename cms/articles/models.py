@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -106,8 +107,12 @@ class CreditRole(enum.StrEnum):
 
     @property
     def byline(self) -> str:
-        return {"author": "By", "interviewer": "Interview by", "translator": "Translated by",
-                "photographer": "Photographs by"}[self.value]
+        """ "By", "Translated by"...: in the page's language."""
+        return str(BYLINES[self.value])
+
+
+BYLINES = {"author": _l("By"), "interviewer": _l("Interview by"), "translator": _l("Translated by"),
+           "photographer": _l("Photographs by")}
 
 
 class Contributor(db.Model):
@@ -392,8 +397,8 @@ class Article(Piece):
     public_endpoint = "articles.show"
     desk_endpoint = "desk.edit"
     noun = "article"
-    label = "Article"
-    plural = "Articles"
+    label = _l("Article")
+    plural = _l("Articles")
 
     def render_body(self) -> None:
         self.body_html = markdown_to_html(self.body_source)

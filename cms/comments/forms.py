@@ -26,17 +26,20 @@ class CommentForm(Form):
     class Meta:
         csrf = False
 
-    name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Your name is required.")),
-                                                    Length(max=NAME_MAX)])
+    name = StringField(_l("Your name"), validators=[
+        DataRequired(message=_l("Your name is required.")),
+        Length(max=NAME_MAX, message=_l("Your name may have at most %(max)s characters."))])
     email = EmailField(
         _l("Email (optional)"),
-        validators=[Optional(), Length(max=EMAIL_MAX),
+        validators=[Optional(), Length(max=EMAIL_MAX, message=_l(
+                        "The email address may have at most %(max)s characters.")),
                     Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("This is not an email address."))],
         description=_l("Never shown publicly; only moderators see it."),
     )
     body = TextAreaField(
         _l("Comment"),
-        validators=[DataRequired(message=_l("The comment is empty.")), Length(max=BODY_MAX)],
+        validators=[DataRequired(message=_l("The comment is empty.")),
+                    Length(max=BODY_MAX, message=_l("The comment may have at most %(max)s characters."))],
         filters=[_newlines],
     )
     reply_to = HiddenField()

@@ -157,16 +157,16 @@ def _validate(name: str, email: str, body: str) -> None:
     if blank(name):
         raise CommentError("name", gettext("Your name is required."))
     if len(name) > NAME_MAX:
-        raise CommentError("name", gettext("Your name may have at most %(count)s characters.",
-                                           count=format_number(NAME_MAX)))
+        raise CommentError("name", gettext("Your name may have at most %(max)s characters.",
+                                           max=format_number(NAME_MAX)))
     if len(email) > EMAIL_MAX:
-        raise CommentError("email", gettext("The email address may have at most %(count)s characters.",
-                                            count=format_number(EMAIL_MAX)))
+        raise CommentError("email", gettext("The email address may have at most %(max)s characters.",
+                                            max=format_number(EMAIL_MAX)))
     if blank(body):
         raise CommentError("body", gettext("The comment is empty."))
     if len(body) > BODY_MAX:
-        raise CommentError("body", gettext("The comment may have at most %(count)s characters.",
-                                           count=format_number(BODY_MAX)))
+        raise CommentError("body", gettext("The comment may have at most %(max)s characters.",
+                                           max=format_number(BODY_MAX)))
 
 
 def _parent(piece: Piece, parent_id: int | None) -> Comment | None:

@@ -16,6 +16,7 @@ from cms.comments.models import Comment, CommentStatus, ModerationEvent
 from cms.database import utcnow
 from cms.errors import render_error
 from cms.extensions import csrf, db
+from cms.i18n import speak
 
 bp = Blueprint("comment_withdrawal", __name__, url_prefix="/comments")
 
@@ -95,6 +96,7 @@ def withdraw() -> Response:
     comment = comment_for_key(key)
     if comment is None:
         return _not_valid()
+    speak(comment.piece.language)  # the page in the language of the piece it was written on
     if not posted:
         return _private(render_template("comments/withdraw.html", comment=comment, key=key))
     if withdraw_comment(comment) is None:

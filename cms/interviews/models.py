@@ -12,6 +12,7 @@ import enum
 from typing import Any, ClassVar
 
 from flask import render_template
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -36,8 +37,8 @@ class Interview(Piece):
     public_endpoint = "interviews.show"
     desk_endpoint = "interview_desk.edit"
     noun = "interview"
-    label = "Interview"
-    plural = "Interviews"
+    label = _l("Interview")
+    plural = _l("Interviews")
     list_label = label
 
     # The footnotes of every turn, rendered together (a column of the pieces table, empty
