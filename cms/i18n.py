@@ -193,6 +193,6 @@ def reader_messages(templates: Path, package: Path) -> dict[str, tuple[str | tup
                                                "ngettext": (1, 2), "lazy_gettext": None},
                 options=options if method == "jinja2" else {}):
             key = message if isinstance(message, str) else message[0]
-            where = f"{path.name}:{line}"
-            found.setdefault(key, (message if isinstance(message, str) else tuple(message[:2]), []))[1].append(where)
+            shown = message if isinstance(message, str) else (message[0], message[1])
+            found.setdefault(key, (shown, []))[1].append(f"{path.name}:{line}")
     return found

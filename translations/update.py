@@ -32,11 +32,12 @@ def update(language: str, messages: dict) -> tuple[int, int]:
     added = 0
     for key, (message, places) in messages.items():
         known = old.get(key)
-        string = known.string if known is not None else ("" if isinstance(message, str) else ("",) * new.num_plurals)
+        empty = "" if isinstance(message, str) else ("",) * new.num_plurals
+        string = known.string if known is not None else empty
         added += known is None
-        new.add(message, string, locations=[(place.rsplit(":", 1)[0], int(place.rsplit(":", 1)[1]))
-                                            for place in places],
-                flags=("python-format",) if "%(" in (message if isinstance(message, str) else message[0]) else ())
+        where = [(place.rsplit(":", 1)[0], int(place.rsplit(":", 1)[1])) for place in places]
+        formatted = "%(" in (message if isinstance(message, str) else message[0])
+        new.add(message, string, locations=where, flags=("python-format",) if formatted else ())
     dropped = sum(1 for message in old if message.id and message.id not in new)
     with path.open("wb") as target:
         write_po(target, new, width=100, sort_output=False, omit_header=False, include_previous=False)

@@ -303,9 +303,9 @@ def test_an_error_while_saving_is_rolled_back_and_the_form_comes_back_ready_to_s
 
 @pytest.mark.parametrize("data,message", [
     (dict(name="", body="Text kept"), "Your name is required."),
-    (dict(name="x" * 81, body="Text kept"), "Field cannot be longer than 80 characters."),
+    (dict(name="x" * 81, body="Text kept"), "Your name may have at most 80 characters."),
     (dict(body=""), "The comment is empty."),
-    (dict(body="x" * 5001), "Field cannot be longer than 5000 characters."),
+    (dict(body="x" * 5001), "The comment may have at most 5000 characters."),
     (dict(email="not an address", body="Text kept"), "This is not an email address."),
     (dict(body="<br>"), "The comment is empty."),
 ])
