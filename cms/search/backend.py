@@ -47,6 +47,7 @@ class Hit:
     campaign_title: str
     snippet: Markup  # escaped text with <mark> around matched words
     speaker: str = ""  # for an interview: who says the snippet
+    anchor: str = ""  # the id of the snippet's passage on the piece's page ("turn-3", "p-2")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import FileIndex, LockError
 from whoosh.searching import Searcher
 
+from cms.articles.models import Passage
 from cms.database import utcnow
 from cms.search import snippets
 from cms.search.analysis import STEMMED_LANGUAGES, folding_analyzer, stemming_analyzer
@@ -67,9 +68,7 @@ def build_schema() -> Schema:
         "title": TEXT(analyzer=fold, stored=True, field_boost=TITLE_BOOST),
         "words": TEXT(analyzer=fold),  # every word of every piece: phrases, suggestions
         "speakers": TEXT(analyzer=fold),
-        "standfirst": STORED(),
-        "body": STORED(),
-        "turns": STORED(),
+        "passages": STORED(),  # (text, anchor, speaker) of each, for snippets
     }
     for language in STEMMED_LANGUAGES:
         stem = stemming_analyzer(language)
@@ -84,14 +83,14 @@ def stem_language(language: str) -> str | None:
 
 
 def whoosh_fields(doc: SearchDocument) -> dict[str, Any]:
-    text = "\n".join([doc.title, doc.standfirst, doc.body, *(t for _, t in doc.turns)])
+    text = doc.text
     fields: dict[str, Any] = {
         "id": str(doc.id), "kind": doc.kind, "slug": doc.slug, "language": doc.language,
         "year": str(doc.published_at.year), "campaign": str(doc.campaign_id or ""),
         "campaign_title": doc.campaign_title, "tags": ",".join(slug for slug, _ in doc.tags),
         "published": doc.published_at, "title": doc.title, "words": text,
-        "speakers": "\n".join(doc.speakers), "standfirst": doc.standfirst, "body": doc.body,
-        "turns": list(doc.turns),
+        "speakers": "\n".join(doc.speakers),
+        "passages": [(p.text, p.anchor, p.speaker) for p in doc.snippet_passages()],
     }
     if doc.unpublish_at is not None:
         fields["until"] = index_time(doc.unpublish_at)
@@ -221,8 +220,9 @@ class WhooshBackend(SearchBackend):
                     continue
                 writer = ix.writer(_lk=False)
                 try:
-                    if "until" not in writer.schema:  # an index built before end dates
-                        writer.add_field("until", self.schema["until"])
+                    for name in self.schema.names():  # an index built before this field
+                        if name not in writer.schema:
+                            writer.add_field(name, self.schema[name])
                     documents = load(ids)
                     for piece_id in ids:
                         document = documents.get(piece_id)
@@ -294,21 +294,18 @@ class WhooshBackend(SearchBackend):
             if name in FACET_FIELDS and key:
                 shown_from &= cache.facet(FACET_FIELDS[name]).get(key, 0)
         scores: list[Any] = []
-        marked: list[tuple[str, str]] = []
         if parsed.empty:
             mask = shown_from
         else:
-            evaluated = self._evaluate(cache, parsed, scores, marked)
+            evaluated = self._evaluate(cache, parsed, scores)
             if evaluated is None:
                 return SearchResults([], 0, 1, request.per_page)
             mask = evaluated & shown_from
         total = mask.bit_count()
         start = (request.page - 1) * request.per_page
         ranked = cache.top(mask, request.page * request.per_page, request.sort == "date", scores)
-        marked += [("words", word) for group in parsed.groups for clause in group
-                   if clause.scope != "speaker" for word in variants_of(clause.text)]
-        marker = snippets.Marker(marked)
-        hits = [self._hit(searcher.stored_fields(docnum), marker) for docnum in ranked[start:]]
+        query = snippets.Query(parsed)
+        hits = [self._hit(searcher.stored_fields(docnum), query) for docnum in ranked[start:]]
         results = SearchResults(hits, total, request.page, request.per_page)
         for name in FACETS:
             sets = cache.facet(FACET_FIELDS[name])
@@ -319,12 +316,13 @@ class WhooshBackend(SearchBackend):
             results.suggestion = self._suggest(searcher, cache, parsed, shown_from)
         return results
 
-    def _hit(self, stored: dict[str, Any], marker: snippets.Marker) -> Hit:
-        snippet, speaker = snippets.snippet(stored, marker)
+    def _hit(self, stored: dict[str, Any], query: snippets.Query) -> Hit:
+        found = snippets.snippet(_passages(stored), query, stored["language"])
         return Hit(
             id=int(stored["id"]), kind=stored["kind"], slug=stored["slug"], title=stored["title"],
             language=stored["language"], published_at=stored["published"],
-            campaign_title=stored.get("campaign_title", ""), snippet=snippet, speaker=speaker,
+            campaign_title=stored.get("campaign_title", ""), snippet=found.html,
+            speaker=found.speaker, anchor=found.anchor,
         )
 
     # --- Queries -------------------------------------------------------------------------------
@@ -351,10 +349,10 @@ class WhooshBackend(SearchBackend):
                 found.append(Alternative(name, forms, phrase=clause.phrase and len(forms) > 1))
         return tuple(found)
 
-    def _evaluate(self, cache: MatchCache, parsed: ParsedQuery, scores: list[Any] | None = None,
-                  marked: list[tuple[str, str]] | None = None) -> int | None:
+    def _evaluate(self, cache: MatchCache, parsed: ParsedQuery,
+                  scores: list[Any] | None = None) -> int | None:
         """The bit set of the documents a query matches (None: nothing to search for);
-        collects the score arrays of its clauses and the terms to mark in snippets."""
+        collects the score arrays of its clauses."""
         mask: int | None = None
         for group in parsed.groups:
             either: int | None = None
@@ -366,9 +364,6 @@ class WhooshBackend(SearchBackend):
                 either = (either or 0) | matched.mask
                 if scores is not None:
                     scores.append(matched.scores)
-                if marked is not None:
-                    marked += [(a.field, form) for a in alternatives
-                               for forms in a.positions for form in forms]
             if either is not None:
                 mask = either if mask is None else mask & either
         if mask is None:
@@ -420,8 +415,13 @@ class WhooshBackend(SearchBackend):
         return bool(found is not None and found & shown_from)
 
 
-def variants_of(text: str) -> list[str]:
-    return [token.text for token in folding_analyzer()(text)]
+def _passages(stored: dict[str, Any]) -> list[Passage]:
+    """The stored passages; an index written before passages has the standfirst, the body
+    and the turns instead."""
+    if "passages" in stored:
+        return [Passage(text, anchor, speaker) for text, anchor, speaker in stored["passages"]]
+    old = [Passage(stored.get("standfirst") or ""), Passage(stored.get("body") or "")]
+    return [*old, *(Passage(text, "", speaker) for speaker, text in stored.get("turns") or [])]
 
 
 def _acquire(lock: Any, timeout: float) -> bool:

@@ -64,6 +64,40 @@ class BackendContract:
         assert str(hit.snippet) == (
             "Because the <mark>prison</mark> was waiting for every journalist who wrote.")
 
+    def test_snippet_is_the_turn_with_the_most_query_words_and_links_to_it(self, make_interview, ask):
+        make_interview("The donkey video", DONKEY_TURNS)
+        hit = ask("donkey bloggers").hits[0]
+        assert (hit.speaker, hit.anchor) == ("Emin Milli", "turn-3")
+        assert str(hit.snippet) == (
+            "…Then the &#39;<mark>Donkey</mark> <mark>Bloggers</mark>&#39;, Milli and Hajizadeh, "
+            "were sentenced to two years.")
+
+    def test_a_phrase_is_marked_whole_and_its_words_alone_are_not(self, make_interview, ask):
+        make_interview("The donkey video", DONKEY_TURNS)
+        hit = ask('"the donkey bloggers"').hits[0]
+        assert hit.anchor == "turn-3"
+        assert str(hit.snippet) == (
+            "…Then <mark>the &#39;Donkey Bloggers</mark>&#39;, Milli and Hajizadeh, were sentenced "
+            "to two years.")
+
+    def test_a_speaker_clause_picks_that_speakers_turn(self, make_interview, ask):
+        make_interview("The donkey video", DONKEY_TURNS)
+        hit = ask("speaker:Roe donkey").hits[0]
+        assert (hit.speaker, hit.anchor, str(hit.snippet)) == (
+            "Ann Roe", "turn-2", "Why the <mark>donkey</mark> video?")
+
+    def test_an_articles_snippet_links_to_its_paragraph(self, make_piece, ask):
+        make_piece("Mirrors", standfirst="How readers keep reading.",
+                   body_source="The site was blocked.\n\n## Mirrors\n\n"
+                               "Readers built mirrors, and the mirrors kept the archive.")
+        hit = ask("mirrors archive").hits[0]
+        assert (hit.anchor, str(hit.snippet)) == (
+            "p-3", "Readers built <mark>mirrors</mark>, and the <mark>mirrors</mark> kept the "
+                   "<mark>archive</mark>.")
+        standfirst = ask("readers reading").hits[0]
+        assert (standfirst.anchor, str(standfirst.snippet)) == (
+            "", "How <mark>readers</mark> keep <mark>reading</mark>.")
+
     def test_snippet_is_escaped(self, make_piece, ask):
         make_piece("Markup", body_source="Use `<script>` tags & such: script kiddies.")
         assert "<mark>script</mark>" in str(ask("script").hits[0].snippet)
@@ -139,6 +173,14 @@ class BackendContract:
         assert titles(ask("<b>defender</b>")) == ["A defender of free speech"]
         assert titles(ask("defender\x00\x07")) == ["A defender of free speech"]
         assert titles(ask("-defender")) == ["A defender of free speech"]
+
+
+DONKEY_TURNS = [
+    ("Ann Roe", "AR", "Many journalists and bloggers were arrested that year."),
+    ("Ann Roe", "AR", "Why the donkey video?"),
+    ("Emin Milli", "EM", "It began as a joke. Then the 'Donkey Bloggers', Milli and Hajizadeh, "
+                         "were sentenced to two years."),
+]
 
 
 def _set_end_date(app, piece_id, ends):

@@ -22,8 +22,9 @@ def test_nav_links_search_and_empty_query_shows_form_and_latest(client, make_pie
 def test_results_with_snippet_speaker_facets_and_escaped_query(client, archive):
     html = client.get("/search?q=prison").get_data(as_text=True)
     assert "1 result for “prison”" in html
-    assert ('<span class="speaker">Xədicə İsmayılova:</span> Because the <mark>prison</mark> '
-            "was waiting") in html
+    assert ('<p class="snippet"><a href="/interviews/talking-to-a-journalist-in-exile#turn-2">'
+            '<span class="speaker">Xədicə İsmayılova:</span> Because the <mark>prison</mark> '
+            "was waiting for every journalist who wrote.</a></p>") in html
     assert '<a href="/search?q=prison&amp;sort=relevance&amp;kind=interview">Interviews</a> (1)' in html
     hostile = client.get('/search?q=<script>alert("x")</script> defender').get_data(as_text=True)
     assert "<script>alert" not in hostile
@@ -82,3 +83,18 @@ def test_facets_list_their_most_frequent_values(client, archive, monkeypatch):
     assert 'tag=free-speech">Free speech</a> (2)' in html
     assert "tag=azerbaijan" not in html
     assert "Articles</a> (2)" in html and "Interviews</a> (1)" not in html
+
+
+def test_a_result_links_to_the_paragraph_that_the_page_marks_with_the_same_id(client, make_piece):
+    make_piece("Mirrors", body_source="The site was blocked.\n\nReaders built mirrors.")
+    html = client.get("/search?q=mirrors").get_data(as_text=True)
+    assert ('<p class="snippet"><a href="/articles/mirrors#p-2">Readers built <mark>mirrors</mark>.'
+            "</a></p>") in html
+    page = client.get("/articles/mirrors").get_data(as_text=True)
+    assert '<p id="p-1">The site was blocked.</p>\n<p id="p-2">Readers built mirrors.</p>' in page
+
+
+def test_a_snippet_from_the_top_of_a_piece_is_not_a_link(client, make_piece):
+    make_piece("Mirrors", standfirst="Readers built mirrors.", body_source="The site was blocked.")
+    html = client.get("/search?q=mirrors").get_data(as_text=True)
+    assert '<p class="snippet">Readers built <mark>mirrors</mark>.</p>' in html
