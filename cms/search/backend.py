@@ -104,7 +104,7 @@ class SearchBackend(ABC):
 
 
 def _whoosh(app: Flask) -> SearchBackend:
-    from cms.search.whoosh_backend import WhooshBackend
+    from cms.search.whoosh.backend import WhooshBackend
 
     return WhooshBackend.from_app(app)
 

@@ -19,7 +19,7 @@ from cms.extensions import db
 from cms.search import services
 from cms.search.backend import get_backend
 from cms.search.models import SearchBacklog
-from cms.search.whoosh_backend import WhooshBackend
+from cms.search.whoosh.backend import WhooshBackend
 from tests.search.conftest import titles
 
 

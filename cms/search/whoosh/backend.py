@@ -27,7 +27,7 @@ from whoosh.searching import Searcher
 from cms.articles.models import Passage
 from cms.database import utcnow
 from cms.search import snippets
-from cms.search.analysis import STEMMED_LANGUAGES, folding_analyzer, stemming_analyzer
+from cms.search.analysis import STEMMED_LANGUAGES
 from cms.search.backend import (
     FACETS,
     FacetValue,
@@ -39,8 +39,9 @@ from cms.search.backend import (
     SearchUnavailable,
 )
 from cms.search.documents import SearchDocument
-from cms.search.matching import Alternative, MatchCache, index_time
 from cms.search.querylang import Clause, ParsedQuery, parse, to_text
+from cms.search.whoosh.analyzers import folding_analyzer, stemming_analyzer
+from cms.search.whoosh.matching import Alternative, MatchCache, index_time
 
 POINTER = "CURRENT"
 KEEP_OLD_GENERATIONS = 1
