@@ -84,3 +84,17 @@ def test_without_a_match_the_opening_of_the_first_passage():
 def test_text_is_escaped_around_marks():
     assert best("script", Passage("<script> & script"))[0] == (
         "&lt;<mark>script</mark>&gt; &amp; <mark>script</mark>")
+
+
+def test_accented_words_in_an_english_text_are_found_as_in_an_ascii_one():
+    assert best("cafe", Passage("The café was shut, the cafe too."))[0] == (
+        "The <mark>café</mark> was shut, the <mark>cafe</mark> too.")
+    assert best("represent", Passage("Presenters represent us."))[0] == (
+        "Presenters <mark>represent</mark> us.")
+
+
+def test_a_very_long_piece_is_read_up_to_its_first_sixty_thousand_characters():
+    filler = Passage("word " * 12_500)  # 62,500 characters
+    assert best("needle", Passage("Opening words."), filler, Passage("A needle.", "p-3")) == (
+        "Opening words.", "", "")
+    assert best("needle", Passage("Opening words."), Passage("A needle.", "p-2"), filler)[2] == "p-2"
