@@ -32,9 +32,12 @@ class BackendContract:
         assert titles(ask('"rights human"')) == []
 
     def test_words_are_anded_excluded_and_ored(self, archive, ask):
-        assert titles(ask("free speech")) == ["A defender of free speech"]
+        # "Rights online" is tagged Free speech: tags are searched, below the title.
+        assert titles(ask("free speech")) == ["A defender of free speech", "Rights online"]
+        assert titles(ask("free speech -panel")) == ["A defender of free speech"]
         assert set(titles(ask("rights"))) == {"Rights online"}
-        assert titles(ask("speech -campaigning")) == []
+        assert titles(ask("speech -campaigning")) == ["Rights online"]
+        assert titles(ask("speech -campaigning -free")) == []
         assert set(titles(ask("свиданья OR baki"))) == {"Прощание", "Letter from Bakı"}
 
     def test_title_and_speaker_prefixes(self, archive, ask):
@@ -169,7 +172,13 @@ class BackendContract:
                      "*", "defender:", "a" * 5000]:
             results = ask(text)
             assert results.total >= 0
-        assert titles(ask('"free speech')) == ["A defender of free speech"]
+        assert titles(ask('"free speech')) == ["A defender of free speech", "Rights online"]
+        assert titles(ask('"free speech" "')) == ["A defender of free speech", "Rights online"]
+        assert ask("title:").total == ask("-").total == ask("").total == 5  # nothing asked
+        assert titles(ask("title: defender")) == ["A defender of free speech"]
+        assert titles(ask('speaker: "" defender')) == ["A defender of free speech"]
+        assert titles(ask("- defender -")) == ["A defender of free speech"]
+        assert titles(ask("defender " + "x" * 5000)) == []
         assert titles(ask("<b>defender</b>")) == ["A defender of free speech"]
         assert titles(ask("defender\x00\x07")) == ["A defender of free speech"]
         assert titles(ask("-defender")) == ["A defender of free speech"]

@@ -47,7 +47,18 @@ POINTER = "CURRENT"
 KEEP_OLD_GENERATIONS = 1
 FACET_FIELDS = {"kind": "kind", "campaign": "campaign", "tag": "tags", "year": "year",
                 "language": "language"}
-TITLE_BOOST = 3.0
+# Field weights: the title counts most, then the standfirst and the tags (the "lead"), then the
+# body (cms/search/whoosh/matching.py applies them). A long text is marked down little (BM25's
+# b; 0.75 elsewhere), so that a long piece about a subject is not buried under short ones that
+# mention it once; the lead's length counts for nothing (a piece with more tags is not less
+# about each).
+TITLE_WEIGHT, LEAD_WEIGHT = 3.0, 2.0
+WEIGHTS = {"title": TITLE_WEIGHT, "lead": LEAD_WEIGHT, **{
+    f"{name}_{language}": weight for language in STEMMED_LANGUAGES
+    for name, weight in (("title", TITLE_WEIGHT), ("lead", LEAD_WEIGHT))}}
+LENGTH_WEIGHTS = {"words": 0.1, "lead": 0.0, **{
+    f"{name}_{language}": weight for language in STEMMED_LANGUAGES
+    for name, weight in (("stem", 0.1), ("lead", 0.0))}}
 # A rebuild analyses in this many processes, one segment each (kept, not merged: merging
 # costs more than searching two segments).
 REBUILD_PROCS = min(2, os.cpu_count() or 1)
@@ -66,15 +77,17 @@ def build_schema() -> Schema:
         "tags": KEYWORD(commas=True, scorable=False),
         "published": DATETIME(stored=True, sortable=True),
         "until": ID(),  # the end date as index_time() text, only when there is one
-        "title": TEXT(analyzer=fold, stored=True, field_boost=TITLE_BOOST),
-        "words": TEXT(analyzer=fold),  # every word of every piece: phrases, suggestions
+        "title": TEXT(analyzer=fold, stored=True),
+        "words": TEXT(analyzer=fold),  # every word of every piece but its tags: phrases, suggestions
+        "lead": TEXT(analyzer=fold),  # the standfirst and the tags' names
         "speakers": TEXT(analyzer=fold),
         "passages": STORED(),  # (text, anchor, speaker) of each, for snippets
     }
     for language in STEMMED_LANGUAGES:
         stem = stemming_analyzer(language)
         fields[f"stem_{language}"] = TEXT(analyzer=stem, phrase=False)
-        fields[f"title_{language}"] = TEXT(analyzer=stem, phrase=False, field_boost=TITLE_BOOST)
+        fields[f"title_{language}"] = TEXT(analyzer=stem, phrase=False)
+        fields[f"lead_{language}"] = TEXT(analyzer=stem, phrase=False)
     return Schema(**fields)
 
 
@@ -85,11 +98,12 @@ def stem_language(language: str) -> str | None:
 
 def whoosh_fields(doc: SearchDocument) -> dict[str, Any]:
     text = doc.text
+    lead = "\n".join([doc.standfirst, *(name for _, name in doc.tags)])
     fields: dict[str, Any] = {
         "id": str(doc.id), "kind": doc.kind, "slug": doc.slug, "language": doc.language,
         "year": str(doc.published_at.year), "campaign": str(doc.campaign_id or ""),
         "campaign_title": doc.campaign_title, "tags": ",".join(slug for slug, _ in doc.tags),
-        "published": doc.published_at, "title": doc.title, "words": text,
+        "published": doc.published_at, "title": doc.title, "words": text, "lead": lead,
         "speakers": "\n".join(doc.speakers),
         "passages": [(p.text, p.anchor, p.speaker) for p in doc.snippet_passages()],
     }
@@ -99,6 +113,7 @@ def whoosh_fields(doc: SearchDocument) -> dict[str, Any]:
     if language:
         fields[f"stem_{language}"] = text
         fields[f"title_{language}"] = doc.title
+        fields[f"lead_{language}"] = lead
     return fields
 
 
@@ -283,7 +298,7 @@ class WhooshBackend(SearchBackend):
                 self._searcher = None
             if self._searcher is None or self._cache is None or self._cache.searcher is not self._searcher:
                 self._searcher = self._searcher or ix.searcher()
-                self._cache = MatchCache(self._searcher)
+                self._cache = MatchCache(self._searcher, WEIGHTS, LENGTH_WEIGHTS)
             return self._searcher, self._cache
 
     def search(self, request: SearchRequest) -> SearchResults:
@@ -335,13 +350,17 @@ class WhooshBackend(SearchBackend):
         if clause.scope == "title":
             return titles if not clause.phrase else ["title"]
         if clause.phrase:
-            return ["title", "words", "speakers"]
-        return [*titles, "words", "speakers", *(f"stem_{lang}" for lang in STEMMED_LANGUAGES)]
+            return ["title", "lead", "words", "speakers"]
+        return [*titles, "lead", *(f"lead_{lang}" for lang in STEMMED_LANGUAGES), "words", "speakers",
+                *(f"stem_{lang}" for lang in STEMMED_LANGUAGES)]
 
-    def _alternatives(self, clause: Clause) -> tuple[Alternative, ...]:
-        """Per field, the analysed forms of the clause by position."""
+    def _alternatives(self, clause: Clause, known: frozenset[str]) -> tuple[Alternative, ...]:
+        """Per field of the index (`known`: one built before a field has not got it), the
+        analysed forms of the clause by position."""
         found = []
         for name in self._fields_for(clause):
+            if name not in known:
+                continue
             by_position: dict[int, list[str]] = {}
             for token in self.schema[name].analyzer(clause.text, positions=True):  # one reused Token
                 by_position.setdefault(token.pos, []).append(token.text)
@@ -358,7 +377,7 @@ class WhooshBackend(SearchBackend):
         for group in parsed.groups:
             either: int | None = None
             for clause in group:
-                alternatives = self._alternatives(clause)
+                alternatives = self._alternatives(clause, cache.fields)
                 if not alternatives:
                     continue
                 matched = cache.clause((clause.text, clause.phrase, clause.scope), alternatives)
@@ -370,7 +389,7 @@ class WhooshBackend(SearchBackend):
         if mask is None:
             return None
         for clause in parsed.excluded:
-            alternatives = self._alternatives(clause)
+            alternatives = self._alternatives(clause, cache.fields)
             if alternatives:
                 mask &= ~cache.clause((clause.text, clause.phrase, clause.scope), alternatives).mask
         return mask
