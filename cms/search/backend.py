@@ -65,6 +65,7 @@ class SearchResults:
     per_page: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     suggestion: str | None = None  # a query that has results, when this one has none
+    filter_labels: dict[str, str] = field(default_factory=dict)  # the filters in use, as shown
 
     @property
     def pages(self) -> int:

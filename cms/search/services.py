@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -16,6 +16,7 @@ from cms.database import utcnow
 from cms.extensions import db
 from cms.search.backend import SORTS, SearchRequest, SearchResults, get_backend
 from cms.search.documents import all_documents, load_documents
+from cms.search.languages import language_name
 from cms.search.models import SearchBacklog
 
 MAX_PAGE = 1000
@@ -158,7 +159,7 @@ def search(text: str, filters: dict[str, str], sort: str = "relevance", page: in
     results = get_backend().search(request)
     results.facets = {name: values[:FACET_VALUES_SHOWN] for name, values in results.facets.items()}
     _drop_unpublished(results, request.now)
-    _label(results)
+    _label(results, filters)
     return results
 
 
@@ -180,18 +181,28 @@ def _kind_plural(key: str) -> str:
     return kind.plural if kind is not None else key
 
 
-def _label(results: SearchResults) -> None:
-    campaign_ids = [int(v.key) for v in results.facets.get("campaign", []) if v.key.isdigit()]
-    titles = {row.id: row.title for row in db.session.execute(
-        select(Campaign.id, Campaign.title).where(Campaign.id.in_(campaign_ids)))}
-    slugs = [v.key for v in results.facets.get("tag", [])]
+def _labels(campaign_keys: Iterable[str], tag_keys: Iterable[str]) -> dict[str, Callable[[str], str]]:
+    """How each facet's keys read on the page: campaign titles and tag names from the
+    database, kinds as they name themselves, languages in their own language."""
+    campaign_ids = sorted({int(key) for key in campaign_keys if key.isdigit() and len(key) < 10})
+    titles = {str(row.id): row.title for row in db.session.execute(
+        select(Campaign.id, Campaign.title).where(Campaign.id.in_(campaign_ids)))} if campaign_ids else {}
+    slugs = sorted(set(tag_keys))
     names = {row.slug: row.name for row in db.session.execute(
-        select(Tag.slug, Tag.name).where(Tag.slug.in_(slugs)))}
-    labels = {
+        select(Tag.slug, Tag.name).where(Tag.slug.in_(slugs)))} if slugs else {}
+    return {
         "kind": _kind_plural,
-        "campaign": lambda key: titles.get(int(key), key) if key.isdigit() else key,
+        "campaign": lambda key: titles.get(key, key),
         "tag": lambda key: names.get(key, key),
+        "language": language_name,
     }
+
+
+def _label(results: SearchResults, filters: Mapping[str, str]) -> None:
+    """Label the facet values and the filters in use."""
+    labels = _labels([*(v.key for v in results.facets.get("campaign", [])), filters.get("campaign", "")],
+                     [*(v.key for v in results.facets.get("tag", [])), *filter(None, [filters.get("tag")])])
     for name, values in results.facets.items():
-        label = labels.get(name, lambda key: key)
+        label = labels.get(name, str)
         results.facets[name] = [replace(v, label=label(v.key)) for v in values]
+    results.filter_labels = {name: labels.get(name, str)(key) for name, key in filters.items()}

@@ -31,10 +31,37 @@ def test_results_with_snippet_speaker_facets_and_escaped_query(client, archive):
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; defender" in hostile
 
 
-def test_facet_link_filters_and_can_be_removed(client, archive):
+def test_facet_link_filters_and_says_what_its_removal_link_removes(client, archive):
     html = client.get("/search?q=rights+OR+journalist&kind=interview").get_data(as_text=True)
     assert "1 result for" in html and "Talking to a journalist in exile" in html
-    assert 'Kind: interview <a href="/search?q=rights+OR+journalist&amp;sort=relevance">remove</a>' in html
+    assert ('<li>Kind: Interviews <a href="/search?q=rights+OR+journalist&amp;sort=relevance">Remove'
+            '<span class="visually-hidden"> the filter Kind: Interviews</span></a></li>') in html
+    assert "Remove all filters" not in html
+    both = client.get("/search?q=rights+OR+journalist+OR+speech&language=en&tag=free-speech").get_data(
+        as_text=True)
+    assert ('<li>Language: <span lang="en">English</span> <a href="/search?q=rights+OR+journalist+OR+speech'
+            '&amp;sort=relevance&amp;tag=free-speech">Remove<span class="visually-hidden"> the filter '
+            'Language: English</span></a></li>') in both
+    assert 'Tag: Free speech <a href=' in both
+    assert ('<a href="/search?q=rights+OR+journalist+OR+speech&amp;sort=relevance">Remove all filters</a>'
+            in both)
+
+
+def test_facets_come_before_the_results_in_a_block_that_folds(client, archive):
+    html = client.get("/search?q=rights+OR+speech+OR+journalist").get_data(as_text=True)
+    assert html.index('<details class="facets">') < html.index('<ol class="results"')
+    assert '<summary><h2 id="facets-heading">Narrow the results</h2></summary>' in html
+    assert '<h3 id="facet-kind">Kind</h3>' in html
+    assert '<link rel="stylesheet" href="/static/search.css">' in html
+    assert "search.css" not in client.get("/").get_data(as_text=True)
+
+
+def test_languages_are_named_in_their_own_language(client, archive):
+    html = client.get("/search?q=baki+OR+свиданья+OR+defender").get_data(as_text=True)
+    for code, name in [("en", "English"), ("ru", "Русский"), ("az", "Azərbaycan dili")]:
+        assert (f'<a href="/search?q=baki+OR+%D1%81%D0%B2%D0%B8%D0%B4%D0%B0%D0%BD%D1%8C%D1%8F+OR+defender'
+                f'&amp;sort=relevance&amp;language={code}"><span lang="{code}">{name}</span></a> (1)') in html
+    assert ">en (" not in html and ">az (" not in html
 
 
 def test_no_result_suggests_a_spelling_with_results(client, archive):
