@@ -8,8 +8,10 @@ from cms.comments.models import Comment, ModerationEvent, SiteSetting
 from cms.interviews.models import Participant, Turn
 from cms.ratelimit import RateCounter
 from cms.search.models import SearchBacklog
+from cms.search.postgres.models import SearchEntry, SearchWord
 
 __all__ = [
     "AuditEvent", "Campaign", "Comment", "Image", "ModerationEvent", "Participant", "Piece", "RateCounter",
-    "RecoveryCode", "SearchBacklog", "SiteSetting", "Tag", "Turn", "User", "UserSession",
+    "RecoveryCode", "SearchBacklog", "SearchEntry", "SearchWord", "SiteSetting", "Tag", "Turn", "User",
+    "UserSession",
 ]

@@ -84,12 +84,15 @@ def document_for(piece: Piece) -> SearchDocument:
 
 
 def load_documents(session: Session, piece_ids: Iterable[int]) -> dict[int, SearchDocument | None]:
-    """The current document of each piece; None where it is gone or not published."""
+    """The current document of each piece; None where it is gone or not published. Read from
+    the database even for pieces the session holds (a deleted campaign or tag changed them
+    there, not in the session)."""
     wanted = sorted(set(piece_ids))
     found: dict[int, SearchDocument | None] = dict.fromkeys(wanted)
     for start in range(0, len(wanted), 500):
         chunk = wanted[start:start + 500]
-        for piece in session.scalars(select(Piece).where(Piece.id.in_(chunk))):
+        query = select(Piece).where(Piece.id.in_(chunk)).execution_options(populate_existing=True)
+        for piece in session.scalars(query):
             found[piece.id] = document_for(piece) if is_indexable(piece) else None
     return found
 

@@ -64,6 +64,14 @@ def pieces_of(session: Session, tag_ids: Iterable[int] = (), campaign_ids: Itera
     return found
 
 
+def write_in_transaction(session: Session, changes: dict[str, set[int]]) -> None:
+    """An engine in the database: write the changed pieces' documents in the transaction that
+    changes them (before its commit), so that both are written or neither is."""
+    wanted = changes["pieces"] | pieces_of(session, changes["tags"], changes["campaigns"])
+    if wanted:
+        get_backend().write(session.connection(), load_documents(session, wanted))
+
+
 def update_index(piece_ids: Iterable[int], tag_ids: Iterable[int] = (),
                  campaign_ids: Iterable[int] = ()) -> bool:
     """Index these pieces after a commit; on failure log and keep them in the backlog.
@@ -71,6 +79,8 @@ def update_index(piece_ids: Iterable[int], tag_ids: Iterable[int] = (),
     Never raises: the database write has happened and stays. Returns whether it worked.
     """
     backend = get_backend()
+    if backend.transactional:
+        return True  # written with the commit itself
     wanted = set(piece_ids)
     with Session(db.engine) as session:
         try:

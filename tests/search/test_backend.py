@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from cms.database import utcnow
-from tests.search.conftest import titles
+from tests.search.conftest import ON_POSTGRES, titles
 
 
 class BackendContract:
@@ -204,3 +204,7 @@ def _set_end_date(app, piece_id, ends):
 
 class TestWhoosh(BackendContract):
     pytestmark = pytest.mark.config(CMS_SEARCH_BACKEND="whoosh")
+
+
+class TestPostgres(BackendContract):
+    pytestmark = [pytest.mark.config(CMS_SEARCH_BACKEND="postgres"), ON_POSTGRES]

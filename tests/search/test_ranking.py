@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.search.conftest import titles
+from tests.search.conftest import ON_POSTGRES, titles
 
 # Sentences that hold none of the queried words, to make long texts.
 FILLER = [
@@ -126,3 +126,7 @@ class RankingContract:
 
 class TestWhooshRanking(RankingContract):
     pytestmark = pytest.mark.config(CMS_SEARCH_BACKEND="whoosh")
+
+
+class TestPostgresRanking(RankingContract):
+    pytestmark = [pytest.mark.config(CMS_SEARCH_BACKEND="postgres"), ON_POSTGRES]
