@@ -142,6 +142,7 @@ class PostgresBackend(SearchBackend):
         with db.engine.begin() as conn:
             conn.execute(text("DELETE FROM search_documents WHERE NOT piece_id = ANY(:ids)"),
                          {"ids": written})
+            conn.execute(text("ANALYZE search_documents"))  # the planner's figures, for the new rows
         return len(written)
 
     def document_ids(self) -> set[int]:
