@@ -175,14 +175,13 @@ def main() -> None:
     for name, path in pages.items():
         count, size = queries_per_request(app_uncached, [path])
         rows.append({"page": name, "path": path, "queries": count, "bytes": size})
-    search_counts = {}
-    for engine in engines_bench.engines_for(app):
-        search_counts[engine] = queries_per_request(make_app_uncached(engine), search_paths[:40])
-    count, size = next(iter(search_counts.values()))
-    rows.append({"page": "search (200 queries)", "path": "/search", "queries": count, "bytes": size})
-
+    # Each engine reindexed and timed alone first: the search pages below read those indexes.
     engines = [engines_bench.measure_engine({"CMS_INSTANCE_PATH": app.instance_path}, engine, queries)
                for engine in engines_bench.engines_for(app)]
+    search_counts = {row["engine"]: queries_per_request(make_app_uncached(row["engine"]), search_paths[:40])
+                     for row in engines}
+    count, size = search_counts[engines[0]["engine"]]
+    rows.append({"page": "search (200 queries)", "path": "/search", "queries": count, "bytes": size})
     worst_name, worst_seconds = worst_case.worst_case()
 
     CEILING_DIR.mkdir(exist_ok=True)

@@ -88,6 +88,9 @@ def upgrade():
     )
     op.create_index("ix_search_documents_document", "search_documents", ["document"],
                     postgresql_using="gin")
+    if _postgres():  # what every search reads stays in the row (compressed if need be)
+        for column in ("summary", "tags"):
+            op.execute(f"ALTER TABLE search_documents ALTER COLUMN {column} SET STORAGE MAIN")
     op.create_table(
         "search_words",
         sa.Column("word", sa.String(length=100), nullable=False),

@@ -56,7 +56,8 @@ UPSERT = text("""
     FROM (SELECT setweight(to_tsvector(CAST(:regconfig AS regconfig), :title_text), 'A')
               || setweight(to_tsvector(CAST(:regconfig AS regconfig), :lead_text), 'B')
               || setweight(to_tsvector(CAST(:regconfig AS regconfig), :speakers_text), 'D')
-              || setweight(to_tsvector(CAST(:regconfig AS regconfig), :body_text), 'C') AS document) AS v
+              || setweight(to_tsvector(CAST(:regconfig AS regconfig), :body_text), 'C')
+              || array_to_tsvector(ARRAY[CAST(:marker AS text)]) AS document) AS v
     ON CONFLICT (piece_id) DO UPDATE SET
         kind = EXCLUDED.kind, slug = EXCLUDED.slug, title = EXCLUDED.title,
         language = EXCLUDED.language, config = EXCLUDED.config, published_at = EXCLUDED.published_at,
@@ -78,7 +79,7 @@ def _row(document: SearchDocument) -> dict[str, Any]:
         "campaign_id": document.campaign_id, "campaign_title": document.campaign_title,
         "tags": [slug for slug, _ in document.tags],
         "passages": json.dumps([[p.text, p.anchor, p.speaker] for p in document.snippet_passages()]),
-        "stopwords": STOPWORDS[config], "regconfig": f"cms_{config}",
+        "stopwords": STOPWORDS[config], "regconfig": f"cms_{config}", "marker": querying.marker(config),
         "title_text": document_text(document.title),
         "lead_text": document_text("\n".join([document.standfirst, *(name for _, name in document.tags)])),
         "speakers_text": document_text("\n".join(document.speakers)),

@@ -36,12 +36,19 @@ def _per_config(column: str, prefix: str) -> str:
     return f"CASE {column} {cases} ELSE q.{prefix}_{CONFIG_NAMES[-1]} END"
 
 
+def marker(config: str) -> str:
+    """The lexeme every document of a configuration holds (a space in it: no parser makes it)."""
+    return f"cms config {config}"
+
+
 def _queries(match: str | None, rank: str | None) -> str:
-    """A one-row CTE of the match and rank tsqueries in every configuration."""
-    columns = []
+    """A one-row CTE: the match tsquery (each configuration's reading of the query, for the
+    documents of that configuration, as one tsquery the GIN index answers alone) and the
+    rank tsquery in every configuration."""
+    readings = " || ".join(f"(to_tsquery('cms_{name}', :match) && '''{marker(name)}'''::tsquery)"
+                           for name in CONFIG_NAMES)
+    columns = [f"{readings} AS match" if match else "NULL::tsquery AS match"]
     for name in CONFIG_NAMES:
-        columns.append(f"to_tsquery('cms_{name}', :match) AS match_{name}" if match else
-                       f"NULL::tsquery AS match_{name}")
         columns.append(f"to_tsquery('cms_{name}', :rank) AS rank_{name}" if rank else
                        f"''::tsquery AS rank_{name}")
     return "q AS (SELECT " + ", ".join(columns) + ")"
@@ -70,8 +77,7 @@ def _where(filters: Mapping[str, str], params: dict[str, Any], matching: bool) -
             where.append(f"d.{FACET_COLUMNS[name]} = :{name}")
             params[name] = key
     if matching:
-        where.append("(" + " OR ".join(f"(d.config = '{name}' AND d.document @@ q.match_{name})"
-                                       for name in CONFIG_NAMES) + ")")
+        where.append("d.document @@ q.match")
     return where
 
 
@@ -85,12 +91,16 @@ def find(conn: Connection, match: str | None, rank: str | None, filters: Mapping
         return Found(0, [])
     score = "0" if by_date or not rank else (
         f"ts_rank('{WEIGHTS}', d.summary, {_per_config('d.config', 'rank')})")
-    counts = [
-        f"(SELECT coalesce(json_object_agg(key, n), '{{}}') FROM (SELECT {column}::text AS key, "
-        f"count(*) AS n FROM m WHERE {column} IS NOT NULL GROUP BY 1) AS f) AS {name}"
-        for name, column in FACET_COLUMNS.items()
-    ] + ["(SELECT coalesce(json_object_agg(key, n), '{}') FROM (SELECT key, count(*) AS n "
-         "FROM (SELECT unnest(tags) AS key FROM m) AS t GROUP BY 1) AS f) AS tag"]
+    keys = ", ".join(f"{column}::text AS {name}" for name, column in FACET_COLUMNS.items())
+    sets = ", ".join(f"({column})" for column in FACET_COLUMNS.values())
+    grouping = ", ".join(FACET_COLUMNS.values())
+    counts = [  # one pass for the columns, one for the tags
+        f"(SELECT coalesce(json_agg(json_build_array(which, {', '.join(FACET_COLUMNS)}, n)), '[]') "
+        f"FROM (SELECT GROUPING({grouping}) AS which, {keys}, count(*) AS n FROM m "
+        f"GROUP BY GROUPING SETS ({sets})) AS f) AS columns",
+        "(SELECT coalesce(json_object_agg(key, n), '{}') FROM (SELECT key, count(*) AS n "
+        "FROM (SELECT unnest(tags) AS key FROM m) AS t GROUP BY 1) AS f) AS tag",
+    ]
     sql = f"""
         WITH {_queries(match, rank)},
         m AS MATERIALIZED (
@@ -108,7 +118,20 @@ def find(conn: Connection, match: str | None, rank: str | None, filters: Mapping
     row = conn.execute(text(sql), params).mappings().one()
     found = Found(row["total"], _json(row["ids"]))
     if facets:
-        found.facets = {name: _json(row[name]) for name in (*FACET_COLUMNS, "tag")}
+        found.facets = _facets(_json(row["columns"]), _json(row["tag"]))
+    return found
+
+
+def _facets(columns: list[list[Any]], tags: dict[str, int]) -> dict[str, dict[str, int]]:
+    """Counts by facet from the grouping sets' rows: GROUPING() has a 0 bit for the column
+    grouped by (the first column is the highest bit); a row without a value is not a facet value."""
+    names = list(FACET_COLUMNS)
+    found: dict[str, dict[str, int]] = {name: {} for name in names}
+    for which, *keys, count in columns:
+        place = next(i for i, name in enumerate(names) if not which >> (len(names) - 1 - i) & 1)
+        if keys[place] is not None:
+            found[names[place]][keys[place]] = count
+    found["tag"] = tags
     return found
 
 
