@@ -16,8 +16,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from whoosh import index
 
-from cms.search.whoosh.backend import build_schema
 from cms.search.whoosh.matching import _BLOCK_API, _read_blocks
+from cms.search.whoosh.schema import build_schema
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 FIELD = "words"
