@@ -166,9 +166,11 @@ def search(text: str, filters: dict[str, str], sort: str = "relevance", page: in
         page=min(max(page, 1), MAX_PAGE), per_page=current_app.config["CMS_SEARCH_PAGE_SIZE"],
         now=utcnow(),
     )
-    results = get_backend().search(request)
+    backend = get_backend()
+    results = backend.search(request)
     results.facets = {name: values[:FACET_VALUES_SHOWN] for name, values in results.facets.items()}
-    _drop_unpublished(results, request.now)
+    if not backend.transactional:  # an index in the database is never behind it
+        _drop_unpublished(results, request.now)
     _label(results, filters)
     return results
 
