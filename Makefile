@@ -50,7 +50,8 @@ tests/e2e/node_modules: tests/e2e/package.json tests/e2e/package-lock.json
 	fi
 
 # Benchmarks on the archive bench/make_archive.py made (bench/instance/ unless
-# CMS_DATABASE_URL or CMS_INSTANCE_PATH say otherwise).
+# CMS_DATABASE_URL or CMS_INSTANCE_PATH say otherwise); both search engines side by side when
+# CMS_DATABASE_URL names a PostgreSQL database (Whoosh alone on SQLite).
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	@command -v nginx >/dev/null || (apt-get update -qq && apt-get install -y -qq nginx >/dev/null)

@@ -1,9 +1,11 @@
 """`make bench`: gunicorn (2 workers, production settings) on the benchmark archive, driven
-by wrk from another process on 127.0.0.1, against the ceiling of a static file; then the
-archive's static mirror (`mirror build`), served by nginx with docs/deploy/nginx-mirror.conf,
-loaded the same way and given as a ratio of the same ceiling.
+by wrk from another process on 127.0.0.1, against the ceiling of a static file; the search
+engines side by side on the same archive and the same 200 queries (bench/search.py): Whoosh,
+and PostgreSQL when the archive is in PostgreSQL (CMS_DATABASE_URL), each also behind the
+search page; then the archive's static mirror (`mirror build`), served by nginx with
+docs/deploy/nginx-mirror.conf, loaded the same way and given as a ratio of the same ceiling.
 
-Prints the tables and writes them, with the machine's description, to bench/results/.
+Prints one report and writes it, with the machine's description, to bench/results/.
 Run bench/make_archive.py first.
 """
 
@@ -21,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote_plus
@@ -33,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 import corpus  # noqa: E402
 import nginx_mirror  # noqa: E402
+import search as engines_bench  # noqa: E402
 import worst_case  # noqa: E402
 from make_archive import make_app  # noqa: E402
 
@@ -175,10 +180,13 @@ def main() -> None:
     for name, path in pages.items():
         count, size = queries_per_request(app_uncached, [path])
         rows.append({"page": name, "path": path, "queries": count, "bytes": size})
-    count, size = queries_per_request(app_uncached, search_paths[:40])
+    # Each engine reindexed and timed alone first: the search pages below read those indexes.
+    engines = [engines_bench.measure_engine({"CMS_INSTANCE_PATH": app.instance_path}, engine, queries)
+               for engine in engines_bench.engines_for(app)]
+    search_counts = {row["engine"]: queries_per_request(make_app_uncached(row["engine"]), search_paths[:40])
+                     for row in engines}
+    count, size = search_counts[engines[0]["engine"]]
     rows.append({"page": "search (200 queries)", "path": "/search", "queries": count, "bytes": size})
-
-    engine_qps, engine_p95, reindex_rate = search_engine_alone(app, queries)
     worst_name, worst_seconds = worst_case.worst_case()
     diff_name, diff_seconds = worst_case.worst_comparison()
 
@@ -186,37 +194,35 @@ def main() -> None:
     ceiling_file = CEILING_DIR / "article.html"
     with app.test_client() as client:
         ceiling_file.write_bytes(client.get(list(pages.values())[1]).get_data())
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+        listing.write("\n".join(search_paths))
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, CMS_BIND=f"127.0.0.1:{port}", CMS_BASE_URL=base, CMS_WORKERS="2",
-               CMS_INSTANCE_PATH=app.instance_path)
-    log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:cms.gunicorn_conf",
-         "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    search_row = rows.pop()
     try:
-        wait_for(base + "/healthz")
-        ceiling = wrk(base + "/static/_bench/article.html", args.seconds, args.connections)
-        for row in rows:
-            if row["path"] == "/search":
-                with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
-                    listing.write("\n".join(search_paths))
-                wrk(base + "/search", 2, args.connections, Path(listing.name))  # warm up
-                row.update(wrk(base + "/search", args.seconds, args.connections,
-                               Path(listing.name)))
-            else:
-                wrk(base + row["path"], 2, args.connections)  # warm up
-                row.update(wrk(base + row["path"], args.seconds, args.connections))
-            row["ratio"] = row["rps"] / ceiling["rps"]
-        peak = worker_peak_memory_mb(server.pid)
+        with serve(app, engines[0]["engine"]) as (base, server):
+            ceiling = wrk(base + "/static/_bench/article.html", args.seconds, args.connections)
+            for row in [*rows, search_row]:
+                paths = Path(listing.name) if row["path"] == "/search" else None
+                wrk(base + row["path"], 2, args.connections, paths)  # warm up
+                row.update(wrk(base + row["path"], args.seconds, args.connections, paths))
+                row["ratio"] = row["rps"] / ceiling["rps"]
+            peak = worker_peak_memory_mb(server.pid)
+        search_row["page"] = f"search (200 queries, {engines[0]['engine']})"
+        rows.append(search_row)
+        for engine in engines[1:]:  # the search page again, served with the other engine
+            with serve(app, engine["engine"]) as (base, _server):
+                count, size = search_counts[engine["engine"]]
+                row = {**search_row, "page": f"search (200 queries, {engine['engine']})",
+                       "queries": count, "bytes": size}
+                wrk(base + "/search", 2, args.connections, Path(listing.name))
+                row.update(wrk(base + "/search", args.seconds, args.connections, Path(listing.name)))
+                row["ratio"] = row["rps"] / ceiling["rps"]
+                rows.append(row)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
         shutil.rmtree(CEILING_DIR, ignore_errors=True)
 
     builds = measure_mirror(app, nginx, rows, ceiling, args)
-    report = render(rows, ceiling, engine_qps, engine_p95, reindex_rate, peak, args)
+    report = render(rows, ceiling, engines, peak, args)
     report += (f"Worst-case body ({worst_case.SIZE // 1000} KB) renders in {worst_seconds:.2f} s "
                f"({worst_name}; every pattern: bench/worst_case.py).\n")
     report += (f"Worst-case comparison of two revisions ({worst_case.SIZE // 1000} KB) takes "
@@ -280,37 +286,33 @@ def render_mirror(rows: list[dict], builds: tuple) -> str:  # type: ignore[type-
     return "\n".join(lines) + "\n"
 
 
-def make_app_uncached():  # type: ignore[no-untyped-def]
+def make_app_uncached(engine: str | None = None):  # type: ignore[no-untyped-def]
     from cms import create_app
 
-    return create_app({"CMS_PAGE_CACHE_SECONDS": 0})
+    config = {"CMS_PAGE_CACHE_SECONDS": 0}
+    return create_app({**config, "CMS_SEARCH_BACKEND": engine} if engine else config)
 
 
-def search_engine_alone(app, queries: list[str]) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
-    """Queries per second and p95 ms of the search backend alone, and full reindex docs/s."""
-    from cms.database import utcnow
-    from cms.search import services
-    from cms.search.backend import SearchRequest, get_backend
-
-    with app.app_context():
-        started = time.perf_counter()
-        written = services.reindex()
-        rate = written / (time.perf_counter() - started)
-        engine = get_backend()
-        for query in queries:  # one warm-up pass, as the page gets one before it is measured
-            engine.search(SearchRequest(text=query, now=utcnow()))
-        timings = []
-        started = time.perf_counter()
-        for query in queries:
-            one = time.perf_counter()
-            engine.search(SearchRequest(text=query, now=utcnow()))
-            timings.append((time.perf_counter() - one) * 1000)
-        qps = len(queries) / (time.perf_counter() - started)
-        p95 = statistics.quantiles(timings, n=20)[-1]
-    return qps, p95, rate
+@contextmanager
+def serve(app, engine: str) -> Iterator[tuple[str, subprocess.Popen]]:  # type: ignore[no-untyped-def,type-arg]
+    """gunicorn (2 workers, production settings) on the archive, with this search engine."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, CMS_BIND=f"127.0.0.1:{port}", CMS_BASE_URL=base, CMS_WORKERS="2",
+               CMS_INSTANCE_PATH=app.instance_path, CMS_SEARCH_BACKEND=engine)
+    log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:cms.gunicorn_conf",
+         "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    try:
+        wait_for(base + "/healthz")
+        yield base, server
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
 
 
-def render(rows, ceiling, engine_qps, engine_p95, reindex_rate, peak, args) -> str:  # type: ignore[no-untyped-def]
+def render(rows, ceiling, engines, peak, args) -> str:  # type: ignore[no-untyped-def]
     lines = [
         f"# Benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
@@ -331,15 +333,12 @@ def render(rows, ceiling, engine_qps, engine_p95, reindex_rate, peak, args) -> s
             f"{row['p99_ms']:.1f} | {row['queries']:.1f} | {row['bytes']} | {row['ratio']:.2f} |")
         if row.get("errors"):
             lines.append(f"| ↳ {row['errors']} errors ({row['non_2xx']} non-2xx) | | | | | | | |")
-    search_row = next(row for row in rows if row["path"] == "/search")
     article = next(row for row in rows if row["page"].startswith("article"))
     css = (ROOT / "static" / "style.css").stat().st_size
     lines += [
         "",
-        f"Search engine alone, one process, same 200 queries: {engine_qps:.0f} queries/s "
-        f"(p95 {engine_p95:.1f} ms); the search page reaches "
-        f"{search_row['rps'] / engine_qps:.2f} of it.",
-        f"Full reindex: {reindex_rate:.0f} documents/s. Peak memory of a worker: {peak:.0f} MB.",
+        engines_bench.report(engines, 200),
+        f"Peak memory of a worker: {peak:.0f} MB.",
         f"Article page weight before compression: HTML {article['bytes']} + CSS {css} = "
         f"{article['bytes'] + css} bytes (target under 40,960).",
         "",

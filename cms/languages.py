@@ -11,12 +11,13 @@ NAMES = {
     "be": "Беларуская", "ka": "ქართული", "hy": "Հայերեն", "kk": "Қазақ тілі",
     "ky": "Кыргызча", "uz": "Oʻzbekcha", "tg": "Тоҷикӣ", "tk": "Türkmençe", "tr": "Türkçe",
     "fa": "فارسی", "ar": "العربية", "de": "Deutsch", "fr": "Français", "es": "Español",
+    "ro": "Română",
 }
 
 
 def language_name(code: str) -> str:
-    """The language's own name; an unknown code is shown as it is."""
-    return NAMES.get(code, code)
+    """ "ru" -> "Русский", "az-Cyrl" -> "Azərbaycan dili"; an unknown code as it is."""
+    return NAMES.get(code.lower(), NAMES.get(code.split("-")[0].lower(), code))
 
 
 def site_languages() -> list[str]:

@@ -8,9 +8,10 @@ from cms.comments.models import Comment, ModerationEvent, SiteSetting
 from cms.interviews.models import Participant, Turn
 from cms.ratelimit import RateCounter
 from cms.search.models import SearchBacklog
+from cms.search.postgres.models import SearchEntry, SearchWord
 
 __all__ = [
     "AuditEvent", "Campaign", "Comment", "Contributor", "Credit", "Image", "ModerationEvent",
-    "Participant", "Piece", "RateCounter", "RecoveryCode", "Revision", "SearchBacklog", "SiteSetting",
-    "Tag", "Turn", "User", "UserSession",
+    "Participant", "Piece", "RateCounter", "RecoveryCode", "Revision", "SearchBacklog", "SearchEntry",
+    "SearchWord", "SiteSetting", "Tag", "Turn", "User", "UserSession",
 ]

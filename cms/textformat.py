@@ -297,6 +297,63 @@ def html_to_text(html: str) -> str:
     return Markup(_FOOTNOTE_LINKS.sub("", html)).striptags()
 
 
+# --- Passages: the blocks of a body that readers can be sent to -----------------------
+
+# Blocks that get an id (their own, as a footnote's <li id="fn:x">, or "p-N" by their place)
+# and the tags that end a passage of text. Tags in stored HTML are ours, sanitized: no ">"
+# inside a value, so the attribute part cannot run past its tag.
+_ANCHORED = re.compile(r'<(p|h[2-6]|li|pre)((?: [a-z-]+="[^"]*")*)>')
+_BLOCK_TAG = re.compile(r"</?(?:p|h[1-6]|li|ul|ol|pre|blockquote|div|table|thead|tbody|tr|td|th"
+                        r"|figure|figcaption|hr|section)\b[^<>]*>")
+_OWN_ID = re.compile(r' id="([^"]*)"')
+
+
+def number_blocks(html: str) -> str:
+    """Stored body HTML with an id on every paragraph, heading, list item and code block
+    ("p-1", "p-2"...; a footnote keeps its own), so a search result can link to it."""
+    place = 0
+
+    def number(match: re.Match[str]) -> str:
+        nonlocal place
+        place += 1
+        if _OWN_ID.search(match.group(2)):
+            return match.group(0)
+        return f'<{match.group(1)} id="p-{place}"{match.group(2)}>'
+
+    return _ANCHORED.sub(number, html)
+
+
+def text_blocks(html: str, numbered: bool = True) -> list[tuple[str, str]]:
+    """(anchor, text) of each passage of stored HTML, in order: the id of the innermost
+    block around it as number_blocks gives it (with numbered=False, only ids of their own,
+    as a footnote's), and its words as html_to_text reads them. Text outside any such
+    block (a table cell) belongs to the block before it."""
+    html = _FOOTNOTE_LINKS.sub("", html)
+    starts = {m.start(): m for m in _ANCHORED.finditer(html)}
+    found: list[tuple[str, str]] = []
+    open_blocks: list[tuple[str, str]] = []  # (tag, anchor) of the anchored blocks we are in
+    last, place, position = "", 0, 0
+    for tag in [*_BLOCK_TAG.finditer(html), None]:
+        end = tag.start() if tag is not None else len(html)
+        text = str(Markup(html[position:end]).striptags()).strip()
+        if text:
+            inner = next((anchor for _, anchor in reversed(open_blocks) if anchor), last)
+            found.append((inner, text))
+            last = inner
+        if tag is None:
+            break
+        position = tag.end()
+        opened = starts.get(tag.start())
+        if opened is not None:
+            place += 1
+            own = _OWN_ID.search(opened.group(2))
+            open_blocks.append((opened.group(1), own.group(1) if own else
+                                f"p-{place}" if numbered else ""))
+        elif tag.group().startswith("</") and open_blocks and tag.group()[2:-1] == open_blocks[-1][0]:
+            open_blocks.pop()
+    return found
+
+
 def normalize_newlines(text: str) -> str:
     """CRLF and CR count as LF."""
     return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cms.database import enum_column, utcnow
 from cms.extensions import db
-from cms.textformat import html_to_text, markdown_to_html
+from cms.textformat import markdown_to_html, number_blocks, text_blocks
 
 if TYPE_CHECKING:
     from cms.accounts.models import User
@@ -133,12 +133,36 @@ class Contributor(db.Model):
 
 
 @dataclass(frozen=True)
+class Passage:
+    """A paragraph, a list item or an interview's turn, as plain text, with the id of its
+    element on the page (so a search result can link to it) and who says it."""
+
+    text: str
+    anchor: str = ""  # "p-3", "turn-12", "fn:1"; "" when readers are sent to the top
+    speaker: str = ""  # an interview's turn: the speaker's name
+
+
+@dataclass(frozen=True)
 class SearchText:
     """What a piece gives the search index, as plain text: never the page around it."""
 
-    body: str = ""  # the writer's text outside turns (an interview's introduction and notes)
-    turns: tuple[tuple[str, str], ...] = ()  # (speaker's name, what they said), in order
+    passages: tuple[Passage, ...] = ()  # in reading order
     speakers: tuple[str, ...] = ()
+
+    @property
+    def body(self) -> str:
+        """The writer's text outside turns (an interview's introduction and notes)."""
+        return "\n".join(p.text for p in self.passages if not p.speaker)
+
+    @property
+    def turns(self) -> tuple[tuple[str, str], ...]:
+        """(speaker's name, what they said) of each turn, in order."""
+        return tuple((p.speaker, p.text) for p in self.passages if p.speaker)
+
+
+def passages_of(html: str, numbered: bool = True) -> tuple[Passage, ...]:
+    """The passages of stored body HTML, anchored as the page numbers them."""
+    return tuple(Passage(text, anchor) for anchor, text in text_blocks(html, numbered))
 
 
 class PiecePart:
@@ -259,8 +283,9 @@ class Piece(db.Model):
         stored piece's parts, without touching them."""
 
     def reader_html(self) -> Markup:
-        """The body as readers see it, on the page and in feeds."""
-        return Markup(self.body_html or "")
+        """The body as readers see it, on the page and in feeds: each block with the id
+        a search result links to."""
+        return Markup(number_blocks(self.body_html or ""))
 
     def search_text(self) -> SearchText:
         raise NotImplementedError
@@ -404,4 +429,4 @@ class Article(Piece):
         self.body_html = markdown_to_html(self.body_source)
 
     def search_text(self) -> SearchText:
-        return SearchText(body=html_to_text(self.body_html or ""))
+        return SearchText(passages=passages_of(self.body_html or ""))

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cms.articles.models import Piece, PieceKind, PiecePart, SearchText
+from cms.articles.models import Passage, Piece, PieceKind, PiecePart, SearchText, passages_of
 from cms.database import enum_column
 from cms.extensions import db
 from cms.interviews import transcript as fmt
@@ -123,10 +123,13 @@ class Interview(Piece):
         ).strip())
 
     def search_text(self) -> SearchText:
-        outside_turns = [html_to_text(self.body_html or ""), html_to_text(self.notes_html or "")]
+        """The introduction, each turn with its speaker and anchor, the notes (which link
+        to their own ids; the introduction's paragraphs have none)."""
+        turns = tuple(Passage(html_to_text(turn.text_html), f"turn-{turn.position}",
+                              turn.participant.name) for turn in self.turns)
         return SearchText(
-            body="\n".join(text for text in outside_turns if text),
-            turns=tuple((turn.participant.name, html_to_text(turn.text_html)) for turn in self.turns),
+            passages=(*passages_of(self.body_html or "", numbered=False), *turns,
+                      *passages_of(self.notes_html or "", numbered=False)),
             speakers=tuple(p.name for p in self.participants),
         )
 

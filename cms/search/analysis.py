@@ -1,4 +1,4 @@
-"""Text analysis for the index: Unicode words, case and diacritic folding, stemming by language.
+"""Folding shared by every engine and by comment screening: case and diacritics, by word.
 
 Folding maps every Latin letter to its bare form, Azerbaijani and Turkish letters
 included (ə ı ş ç ğ ö ü, İ), so "Baki" finds "Bakı". The schwa is written "a" in the
@@ -11,11 +11,7 @@ readers type it.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 from functools import lru_cache
-
-from whoosh.analysis import Analyzer, Filter, RegexTokenizer, StemFilter, Token
-from whoosh.lang import stemmer_for_language
 
 # Letters with no Unicode decomposition to a bare Latin letter.
 SPECIAL = {"ə": "e", "ı": "i", "ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe",
@@ -53,38 +49,3 @@ def variants(word: str) -> tuple[str, ...]:
     if "ə" not in lowered:
         return (fold(lowered),)
     return (fold(lowered.replace("ə", "a")), fold(lowered))
-
-
-class FoldFilter(Filter):
-    """Case and diacritic folding of every token; a schwa gives a second token at its position."""
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for token in tokens:
-            forms = variants(token.text)
-            token.text = forms[0]
-            if len(forms) == 1:
-                yield token
-                continue
-            original = token.copy()
-            yield token
-            for form in forms[1:]:
-                extra = original.copy()
-                extra.text = form
-                yield extra
-
-
-def folding_analyzer() -> Analyzer:
-    """Words, folded: for titles, speakers, phrases and spelling suggestions."""
-    return RegexTokenizer(WORD) | FoldFilter()
-
-
-def stemming_analyzer(language: str) -> Analyzer:
-    """Words, folded, then stemmed by the snowball stemmer of `language`."""
-    if language == "en":
-        return RegexTokenizer(WORD) | FoldFilter() | StemFilter(lang="en")
-    return RegexTokenizer(WORD) | FoldFilter() | StemFilter(stemfn=stemmer_for_language(language))
-
-
-def words(text: str) -> list[str]:
-    """The folded words of a text, as the index sees them."""
-    return [token.text for token in folding_analyzer()(text)]

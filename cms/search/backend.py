@@ -1,7 +1,7 @@
 """The search backend interface, what it answers, and the factory that picks one from settings.
 
-Views and hooks know only this module: adding an engine means one new class and one
-entry in BACKENDS, nothing else.
+Views and hooks know only this module: adding an engine means one new subpackage
+(cms/search/whoosh/, cms/search/postgres/) and one entry in BACKENDS, nothing else.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import datetime
 
 from flask import Flask, current_app
 from markupsafe import Markup
+from sqlalchemy.engine import Connection
 
 from cms.search.documents import SearchDocument
 
@@ -47,6 +48,7 @@ class Hit:
     campaign_title: str
     snippet: Markup  # escaped text with <mark> around matched words
     speaker: str = ""  # for an interview: who says the snippet
+    anchor: str = ""  # the id of the snippet's passage on the piece's page ("turn-3", "p-2")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class SearchResults:
     per_page: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     suggestion: str | None = None  # a query that has results, when this one has none
+    filter_labels: dict[str, str] = field(default_factory=dict)  # the filters in use, as shown
 
     @property
     def pages(self) -> int:
@@ -71,9 +74,13 @@ class SearchResults:
 
 
 class SearchBackend(ABC):
-    """An index of published pieces: kept in step by the commit hooks, rebuilt by the CLI."""
+    """An index of published pieces: kept in step by the commit hooks, rebuilt by the CLI.
+
+    An engine that lives in the database (`transactional`) is written by `write` inside the
+    transaction that changes the piece; the others by `sync` after the commit."""
 
     name = "abstract"
+    transactional = False
 
     @abstractmethod
     def available(self) -> bool:
@@ -84,6 +91,10 @@ class SearchBackend(ABC):
         """Bring these pieces up to date, indexing or deleting each as `load` says (None: not
         indexable any more). `load` is called once the index may be written, so that the
         last writer always writes what the database holds last: the one write path."""
+
+    def write(self, conn: Connection, documents: Mapping[int, SearchDocument | None]) -> None:
+        """Write these documents (None: remove the piece) on this connection, in its transaction."""
+        raise NotImplementedError(f"the {self.name} engine is written after the commit (sync)")
 
     @abstractmethod
     def search(self, request: SearchRequest) -> SearchResults:
@@ -103,12 +114,18 @@ class SearchBackend(ABC):
 
 
 def _whoosh(app: Flask) -> SearchBackend:
-    from cms.search.whoosh_backend import WhooshBackend
+    from cms.search.whoosh.backend import WhooshBackend
 
     return WhooshBackend.from_app(app)
 
 
-BACKENDS: dict[str, Callable[[Flask], SearchBackend]] = {"whoosh": _whoosh}
+def _postgres(app: Flask) -> SearchBackend:
+    from cms.search.postgres.backend import PostgresBackend
+
+    return PostgresBackend.from_app(app)
+
+
+BACKENDS: dict[str, Callable[[Flask], SearchBackend]] = {"whoosh": _whoosh, "postgres": _postgres}
 
 
 def create_backend(app: Flask) -> SearchBackend:

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cms.articles.models import Piece, PieceStatus
+from cms.articles.models import Passage, Piece, PieceStatus
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,32 @@ class SearchDocument:
     language: str
     published_at: datetime
     standfirst: str = ""
-    body: str = ""
-    turns: tuple[tuple[str, str], ...] = ()  # (speaker's name, plain text), in order
+    passages: tuple[Passage, ...] = ()  # the body (and turns), in reading order
     tags: tuple[tuple[str, str], ...] = ()  # (slug, name)
     campaign_id: int | None = None
     campaign_title: str = ""
     speakers: tuple[str, ...] = field(default=())
     unpublish_at: datetime | None = None  # its end date: not found from then on
+
+    @property
+    def body(self) -> str:
+        """The text outside turns."""
+        return "\n".join(p.text for p in self.passages if not p.speaker)
+
+    @property
+    def turns(self) -> tuple[tuple[str, str], ...]:
+        """(speaker's name, plain text) of each turn, in order."""
+        return tuple((p.speaker, p.text) for p in self.passages if p.speaker)
+
+    @property
+    def text(self) -> str:
+        """Every word of the piece but its tags: title, standfirst, body and turns."""
+        return "\n".join([self.title, self.standfirst, *(p.text for p in self.passages)])
+
+    def snippet_passages(self) -> tuple[Passage, ...]:
+        """What a snippet is chosen from: the standfirst (at the top of the page), then the body."""
+        head = (Passage(self.standfirst),) if self.standfirst else ()
+        return (*head, *self.passages)
 
 
 def is_indexable(piece: Piece) -> bool:
@@ -55,8 +74,7 @@ def document_for(piece: Piece) -> SearchDocument:
         language=piece.language or "en",
         published_at=piece.published_at,
         standfirst=piece.standfirst or "",
-        body=text.body,
-        turns=text.turns,
+        passages=text.passages,
         tags=tuple((tag.slug, tag.name) for tag in piece.tags),
         campaign_id=piece.campaign_id,
         campaign_title=piece.campaign.title if piece.campaign else "",
@@ -66,12 +84,15 @@ def document_for(piece: Piece) -> SearchDocument:
 
 
 def load_documents(session: Session, piece_ids: Iterable[int]) -> dict[int, SearchDocument | None]:
-    """The current document of each piece; None where it is gone or not published."""
+    """The current document of each piece; None where it is gone or not published. Read from
+    the database even for pieces the session holds (a deleted campaign or tag changed them
+    there, not in the session)."""
     wanted = sorted(set(piece_ids))
     found: dict[int, SearchDocument | None] = dict.fromkeys(wanted)
     for start in range(0, len(wanted), 500):
         chunk = wanted[start:start + 500]
-        for piece in session.scalars(select(Piece).where(Piece.id.in_(chunk))):
+        query = select(Piece).where(Piece.id.in_(chunk)).execution_options(populate_existing=True)
+        for piece in session.scalars(query):
             found[piece.id] = document_for(piece) if is_indexable(piece) else None
     return found
 

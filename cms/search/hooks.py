@@ -1,8 +1,9 @@
 """Index updates from SQLAlchemy session events, after the database commit.
 
 after_flush notes which pieces changed (directly, or through one of their parts such as an
-interview's turns, their tags or their campaign); after_commit brings the index up to
-date; after_rollback forgets. `init_app` registers them, once per process.
+interview's turns, their tags or their campaign); before_commit writes an engine that lives
+in the database (PostgreSQL) in that same transaction; after_commit brings any other index
+(Whoosh) up to date; after_rollback forgets. `init_app` registers them, once per process.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from cms.articles.models import Piece, PiecePart, Tag, piece_tags
 from cms.campaigns.models import Campaign
 from cms.search import services
+from cms.search.backend import get_backend
 
 KEY = "search_changes"
 
@@ -57,6 +59,16 @@ def _after_flush(session: Session, _context: Any) -> None:
             changes[target].add(value)
 
 
+def _before_commit(session: Session) -> None:
+    """An engine in the database is written now, inside the transaction being committed."""
+    if not has_app_context() or not get_backend().transactional:
+        return
+    session.flush()  # the last changes are noted by _after_flush
+    changes = session.info.pop(KEY, None)
+    if changes and any(changes.values()):
+        services.write_in_transaction(session, changes)
+
+
 def _after_commit(session: Session) -> None:
     changes = session.info.pop(KEY, None)
     if not changes or not any(changes.values()) or not has_app_context():
@@ -68,12 +80,14 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(KEY, None)
 
 
-HOOKS = {"before_flush": _before_flush, "after_flush": _after_flush,
+HOOKS = {"before_flush": _before_flush, "after_flush": _after_flush, "before_commit": _before_commit,
          "after_commit": _after_commit, "after_rollback": _after_rollback}
 
 
 def init_app(app: Flask) -> None:
-    """Listen to every session (the events are per process, whichever app commits)."""
+    """Check the engine's settings now (not at the first search), and listen to every session
+    (the events are per process, whichever app commits)."""
+    get_backend(app)
     for name, hook in HOOKS.items():
         if not event.contains(Session, name, hook):
             event.listen(Session, name, hook)

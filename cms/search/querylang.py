@@ -3,8 +3,8 @@
 Words are ANDed; "quoted phrases"; -word excludes; OR between two clauses makes them
 alternatives; title: and speaker: restrict a clause. Whatever is typed is read, never
 refused: control characters become spaces, an unbalanced quote is dropped, a lone
-operator is a word, markup tags are dropped, and the text is cut at MAX_CHARS
-characters and MAX_CLAUSES clauses.
+operator ("-", "OR", a bare "title:") is dropped, markup tags are dropped, and the text is
+cut at MAX_CHARS characters and MAX_CLAUSES clauses.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 MAX_CHARS = 300
 MAX_CLAUSES = 16
 TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
+BARE_SCOPES = {"title:", "speaker:"}  # a prefix with nothing after it: dropped, as a lone "-" is
 TOKEN = re.compile(r'(-?)(?:(title|speaker):)?(?:"([^"]*)"|([^\s"]+))', re.IGNORECASE)
 
 
@@ -60,7 +61,7 @@ def parse(text: str) -> ParsedQuery:
             if query.groups and not pending_or:
                 pending_or = True
                 continue
-        elif quoted is None and bare in {"-", "OR"} and not scope:
+        elif quoted is None and not scope and (bare in {"-", "OR"} or bare.lower() in BARE_SCOPES):
             continue
         value = quoted if quoted is not None else bare
         if not value.strip():

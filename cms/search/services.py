@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -14,6 +14,7 @@ from cms.articles.models import Piece, PieceStatus, Tag, piece_tags
 from cms.campaigns.models import Campaign
 from cms.database import utcnow
 from cms.extensions import db
+from cms.languages import language_name
 from cms.search.backend import SORTS, SearchRequest, SearchResults, get_backend
 from cms.search.documents import all_documents, load_documents
 from cms.search.models import SearchBacklog
@@ -63,6 +64,14 @@ def pieces_of(session: Session, tag_ids: Iterable[int] = (), campaign_ids: Itera
     return found
 
 
+def write_in_transaction(session: Session, changes: dict[str, set[int]]) -> None:
+    """An engine in the database: write the changed pieces' documents in the transaction that
+    changes them (before its commit), so that both are written or neither is."""
+    wanted = changes["pieces"] | pieces_of(session, changes["tags"], changes["campaigns"])
+    if wanted:
+        get_backend().write(session.connection(), load_documents(session, wanted))
+
+
 def update_index(piece_ids: Iterable[int], tag_ids: Iterable[int] = (),
                  campaign_ids: Iterable[int] = ()) -> bool:
     """Index these pieces after a commit; on failure log and keep them in the backlog.
@@ -70,6 +79,8 @@ def update_index(piece_ids: Iterable[int], tag_ids: Iterable[int] = (),
     Never raises: the database write has happened and stays. Returns whether it worked.
     """
     backend = get_backend()
+    if backend.transactional:
+        return True  # written with the commit itself
     wanted = set(piece_ids)
     with Session(db.engine) as session:
         try:
@@ -155,10 +166,12 @@ def search(text: str, filters: dict[str, str], sort: str = "relevance", page: in
         page=min(max(page, 1), MAX_PAGE), per_page=current_app.config["CMS_SEARCH_PAGE_SIZE"],
         now=utcnow(),
     )
-    results = get_backend().search(request)
+    backend = get_backend()
+    results = backend.search(request)
     results.facets = {name: values[:FACET_VALUES_SHOWN] for name, values in results.facets.items()}
-    _drop_unpublished(results, request.now)
-    _label(results)
+    if not backend.transactional:  # an index in the database is never behind it
+        _drop_unpublished(results, request.now)
+    _label(results, filters)
     return results
 
 
@@ -180,18 +193,28 @@ def _kind_plural(key: str) -> str:
     return kind.plural if kind is not None else key
 
 
-def _label(results: SearchResults) -> None:
-    campaign_ids = [int(v.key) for v in results.facets.get("campaign", []) if v.key.isdigit()]
-    titles = {row.id: row.title for row in db.session.execute(
-        select(Campaign.id, Campaign.title).where(Campaign.id.in_(campaign_ids)))}
-    slugs = [v.key for v in results.facets.get("tag", [])]
+def _labels(campaign_keys: Iterable[str], tag_keys: Iterable[str]) -> dict[str, Callable[[str], str]]:
+    """How each facet's keys read on the page: campaign titles and tag names from the
+    database, kinds as they name themselves, languages in their own language."""
+    campaign_ids = sorted({int(key) for key in campaign_keys if key.isdigit() and len(key) < 10})
+    titles = {str(row.id): row.title for row in db.session.execute(
+        select(Campaign.id, Campaign.title).where(Campaign.id.in_(campaign_ids)))} if campaign_ids else {}
+    slugs = sorted(set(tag_keys))
     names = {row.slug: row.name for row in db.session.execute(
-        select(Tag.slug, Tag.name).where(Tag.slug.in_(slugs)))}
-    labels = {
+        select(Tag.slug, Tag.name).where(Tag.slug.in_(slugs)))} if slugs else {}
+    return {
         "kind": _kind_plural,
-        "campaign": lambda key: titles.get(int(key), key) if key.isdigit() else key,
+        "campaign": lambda key: titles.get(key, key),
         "tag": lambda key: names.get(key, key),
+        "language": language_name,
     }
+
+
+def _label(results: SearchResults, filters: Mapping[str, str]) -> None:
+    """Label the facet values and the filters in use."""
+    labels = _labels([*(v.key for v in results.facets.get("campaign", [])), filters.get("campaign", "")],
+                     [*(v.key for v in results.facets.get("tag", [])), *filter(None, [filters.get("tag")])])
     for name, values in results.facets.items():
-        label = labels.get(name, lambda key: key)
+        label = labels.get(name, str)
         results.facets[name] = [replace(v, label=label(v.key)) for v in values]
+    results.filter_labels = {name: labels.get(name, str)(key) for name, key in filters.items()}

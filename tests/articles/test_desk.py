@@ -69,7 +69,7 @@ def test_the_whole_writer_journey(app, client, runner, make_campaign):
     assert "<strong>Preview</strong>" in preview and "Status: draft" in preview
     assert "<h1>Writing about rights</h1>" in preview
     assert '<a class="footnote-ref" href="#fn:1">1</a>' in preview
-    assert "<h2>Section</h2>" in preview  # a writer's highest heading sits right under the h1
+    assert '<h2 id="p-2">Section</h2>' in preview  # a writer's highest heading sits right under the h1
     assert '<span class="credit">Photo: Jane Photographer</span>' in preview
     assert 'rel="license noopener noreferrer">CC BY-SA 3.0</a>' in preview
     assert 'alt="Protesters with placards"' in preview

@@ -17,7 +17,7 @@ from cms.articles.models import Piece, PieceStatus
 from cms.database import utcnow
 from cms.extensions import db
 from cms.interviews.models import Interview
-from cms.search import whoosh_backend  # noqa: F401 (imported before the clock is patched)
+from cms.search.whoosh import backend as whoosh_backend  # noqa: F401 (imported before the clock is patched)
 
 
 class Clock:
@@ -37,7 +37,7 @@ def clock(app: Any, monkeypatch: pytest.MonkeyPatch) -> Clock:
     moved = Clock()
     real = database.utcnow
     for name, module in list(sys.modules.items()):
-        if (name.startswith("cms") and name != "cms.search.whoosh_backend"
+        if (name.startswith("cms") and name != "cms.search.whoosh.backend"
                 and getattr(module, "utcnow", None) is real):
             monkeypatch.setattr(module, "utcnow", lambda: moved.now)
     return moved

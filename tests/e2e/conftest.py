@@ -186,6 +186,7 @@ def _seed(app: Flask) -> tuple[dict[str, User], Campaign]:
         for obj in (*users.values(), campaign):
             db.session.refresh(obj)
             db.session.expunge(obj)
+        db.session.remove()  # its connection back to the pool first, so that dispose closes it
         db.engine.dispose()
     return users, campaign
 

@@ -13,6 +13,11 @@ from cms.articles.models import Piece
 from cms.database import utcnow
 from cms.interviews.models import Interview
 from cms.search.backend import SearchRequest, SearchResults, get_backend
+from tests.conftest import BACKEND
+
+# The PostgreSQL engine's tests run when the suite runs on PostgreSQL (CMS_TEST_BACKEND=postgres).
+ON_POSTGRES = pytest.mark.skipif(BACKEND != "postgres", reason="the PostgreSQL engine needs "
+                                 "CMS_TEST_BACKEND=postgres and CMS_TEST_POSTGRES_URL")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from cms.database import utcnow
-from tests.search.conftest import titles
+from tests.search.conftest import ON_POSTGRES, titles
 
 
 class BackendContract:
@@ -32,9 +32,12 @@ class BackendContract:
         assert titles(ask('"rights human"')) == []
 
     def test_words_are_anded_excluded_and_ored(self, archive, ask):
-        assert titles(ask("free speech")) == ["A defender of free speech"]
+        # "Rights online" is tagged Free speech: tags are searched, below the title.
+        assert titles(ask("free speech")) == ["A defender of free speech", "Rights online"]
+        assert titles(ask("free speech -panel")) == ["A defender of free speech"]
         assert set(titles(ask("rights"))) == {"Rights online"}
-        assert titles(ask("speech -campaigning")) == []
+        assert titles(ask("speech -campaigning")) == ["Rights online"]
+        assert titles(ask("speech -campaigning -free")) == []
         assert set(titles(ask("свиданья OR baki"))) == {"Прощание", "Letter from Bakı"}
 
     def test_title_and_speaker_prefixes(self, archive, ask):
@@ -63,6 +66,40 @@ class BackendContract:
         assert hit.speaker == "Xədicə İsmayılova"
         assert str(hit.snippet) == (
             "Because the <mark>prison</mark> was waiting for every journalist who wrote.")
+
+    def test_snippet_is_the_turn_with_the_most_query_words_and_links_to_it(self, make_interview, ask):
+        make_interview("The donkey video", DONKEY_TURNS)
+        hit = ask("donkey bloggers").hits[0]
+        assert (hit.speaker, hit.anchor) == ("Emin Milli", "turn-3")
+        assert str(hit.snippet) == (
+            "…Then the &#39;<mark>Donkey</mark> <mark>Bloggers</mark>&#39;, Milli and Hajizadeh, "
+            "were sentenced to two years.")
+
+    def test_a_phrase_is_marked_whole_and_its_words_alone_are_not(self, make_interview, ask):
+        make_interview("The donkey video", DONKEY_TURNS)
+        hit = ask('"the donkey bloggers"').hits[0]
+        assert hit.anchor == "turn-3"
+        assert str(hit.snippet) == (
+            "…Then <mark>the &#39;Donkey Bloggers</mark>&#39;, Milli and Hajizadeh, were sentenced "
+            "to two years.")
+
+    def test_a_speaker_clause_picks_that_speakers_turn(self, make_interview, ask):
+        make_interview("The donkey video", DONKEY_TURNS)
+        hit = ask("speaker:Roe donkey").hits[0]
+        assert (hit.speaker, hit.anchor, str(hit.snippet)) == (
+            "Ann Roe", "turn-2", "Why the <mark>donkey</mark> video?")
+
+    def test_an_articles_snippet_links_to_its_paragraph(self, make_piece, ask):
+        make_piece("Mirrors", standfirst="How readers keep reading.",
+                   body_source="The site was blocked.\n\n## Mirrors\n\n"
+                               "Readers built mirrors, and the mirrors kept the archive.")
+        hit = ask("mirrors archive").hits[0]
+        assert (hit.anchor, str(hit.snippet)) == (
+            "p-3", "Readers built <mark>mirrors</mark>, and the <mark>mirrors</mark> kept the "
+                   "<mark>archive</mark>.")
+        standfirst = ask("readers reading").hits[0]
+        assert (standfirst.anchor, str(standfirst.snippet)) == (
+            "", "How <mark>readers</mark> keep <mark>reading</mark>.")
 
     def test_snippet_is_escaped(self, make_piece, ask):
         make_piece("Markup", body_source="Use `<script>` tags & such: script kiddies.")
@@ -135,10 +172,24 @@ class BackendContract:
                      "*", "defender:", "a" * 5000]:
             results = ask(text)
             assert results.total >= 0
-        assert titles(ask('"free speech')) == ["A defender of free speech"]
+        assert titles(ask('"free speech')) == ["A defender of free speech", "Rights online"]
+        assert titles(ask('"free speech" "')) == ["A defender of free speech", "Rights online"]
+        assert ask("title:").total == ask("-").total == ask("").total == 5  # nothing asked
+        assert titles(ask("title: defender")) == ["A defender of free speech"]
+        assert titles(ask('speaker: "" defender')) == ["A defender of free speech"]
+        assert titles(ask("- defender -")) == ["A defender of free speech"]
+        assert titles(ask("defender " + "x" * 5000)) == []
         assert titles(ask("<b>defender</b>")) == ["A defender of free speech"]
         assert titles(ask("defender\x00\x07")) == ["A defender of free speech"]
         assert titles(ask("-defender")) == ["A defender of free speech"]
+
+
+DONKEY_TURNS = [
+    ("Ann Roe", "AR", "Many journalists and bloggers were arrested that year."),
+    ("Ann Roe", "AR", "Why the donkey video?"),
+    ("Emin Milli", "EM", "It began as a joke. Then the 'Donkey Bloggers', Milli and Hajizadeh, "
+                         "were sentenced to two years."),
+]
 
 
 def _set_end_date(app, piece_id, ends):
@@ -153,3 +204,7 @@ def _set_end_date(app, piece_id, ends):
 
 class TestWhoosh(BackendContract):
     pytestmark = pytest.mark.config(CMS_SEARCH_BACKEND="whoosh")
+
+
+class TestPostgres(BackendContract):
+    pytestmark = [pytest.mark.config(CMS_SEARCH_BACKEND="postgres"), ON_POSTGRES]

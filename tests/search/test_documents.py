@@ -6,10 +6,12 @@ from datetime import timedelta
 
 from cms.accounts.models import User
 from cms.articles import services as pieces
+from cms.articles.models import Passage
 from cms.database import utcnow
 from cms.extensions import db
 from cms.interviews import services as interviews
 from cms.search.documents import document_for
+from cms.textformat import markdown_to_html, number_blocks, text_blocks
 from tests.search.conftest import titles
 
 TRANSCRIPT = """\
@@ -79,3 +81,51 @@ def test_an_articles_document_is_its_body_as_text(app, make_piece):
     assert document.turns == () and document.speakers == ()
     assert document.body.startswith("Some emphasis and a link.")
     assert "A note." in document.body and "<" not in document.body
+
+
+def test_an_interviews_passages_are_its_turns_with_their_anchors_and_its_notes_with_theirs(app, make_user):
+    piece_id = _published_interview(app, make_user)
+    with app.test_request_context():
+        document = document_for(db.session.get(interviews.Interview, piece_id))
+    assert document.passages == (
+        Passage("We met the defender in a borrowed office."),
+        Passage("When did the blocking start?", "turn-1", "Ann Ask"),
+        Passage("In March. The readers wrote to us first.", "turn-2", "Bo Be"),
+        Passage("And then?", "turn-3", "Ann Ask"),
+        Passage("Then we built mirrors.", "turn-4", "Bo Be"),
+        Passage("The regulator never published its order.", "fn:1"),
+    )
+    assert document.snippet_passages()[0] == Passage("How a newsroom kept its readers.")
+
+
+BLOCKS = """A claim.[^1]
+
+## Section
+
+* one
+* two
+
+| a | b |
+|---|---|
+| 40 | 50 |
+
+> quoted
+> text
+
+[^1]: The source.
+"""
+
+
+def test_each_block_of_a_body_has_the_id_its_passage_links_to():
+    html = markdown_to_html(BLOCKS)
+    numbered = number_blocks(html)
+    assert text_blocks(html) == [
+        ("p-1", "A claim."), ("p-2", "Section"), ("p-3", "one"), ("p-4", "two"),
+        ("p-4", "a"), ("p-4", "b"), ("p-4", "40"), ("p-4", "50"),  # cells: the block before
+        ("p-5", "quoted text"), ("p-7", "The source."),
+    ]
+    for anchor, _text in text_blocks(html):
+        assert f' id="{anchor}"' in numbered
+    assert '<li id="fn:1">\n<p id="p-7">The source.' in numbered
+    assert [anchor for anchor, _ in text_blocks(html, numbered=False)] == [""] * 9 + ["fn:1"]
+    assert number_blocks(numbered) == numbered  # ids once

@@ -20,52 +20,69 @@ from cms.extensions import db
 from cms.search import services
 from cms.search.backend import get_backend
 from cms.search.models import SearchBacklog
-from cms.search.whoosh_backend import WhooshBackend
-from tests.search.conftest import titles
+from cms.search.whoosh.backend import WhooshBackend
+from tests.search.conftest import ON_POSTGRES, titles
 
 
-def test_publish_edit_unpublish_trash_restore_and_purge_show_at_once(ctx, make_piece, make_user, ask):
-    writer = make_user("writer")
-    draft = make_piece("Draft about dragons", author=writer, status="draft")
-    assert titles(ask("dragons")) == []
-    piece = db.session.get(Piece, draft.id)
-    user = piece.author
-    pieces.publish(piece, user, utcnow() - timedelta(minutes=1))
-    assert titles(ask("dragons")) == ["Draft about dragons"]
-    pieces.update_piece(piece, user, pieces.PieceData(title="Notes about wyverns"))
-    assert titles(ask("wyverns")) == []  # a change waits: readers still find what they see
-    assert titles(ask("dragons")) == ["Draft about dragons"]
-    pieces.publish_changes(piece, user)
-    assert titles(ask("dragons")) == []
-    assert titles(ask("wyverns")) == ["Notes about wyverns"]
-    pieces.unpublish(piece, user)
-    assert titles(ask("wyverns")) == []
-    pieces.publish(piece, user, utcnow() - timedelta(minutes=1))
-    assert titles(ask("wyverns")) == ["Notes about wyverns"]
-    trash.trash_piece(piece, user)
-    assert titles(ask("wyverns")) == []
-    assert get_backend().document_ids() == set()
-    editor = make_user("editor")
-    trash.restore_piece(piece, db.session.get(type(user), editor.id))
-    assert titles(ask("wyverns")) == ["Notes about wyverns"]
-    trash.purge_trash()  # nothing old in the trash: nothing changes
-    trash.trash_piece(piece, user)
-    assert trash.purge_trash(utcnow() + timedelta(days=31)) == 1
-    assert titles(ask("wyverns")) == []
-    assert get_backend().document_ids() == set()
+class HookContract:
+    """What every engine owes the hooks: each change shows in the next search."""
+
+    def test_publish_edit_unpublish_trash_restore_and_purge_show_at_once(self, ctx, make_piece,
+                                                                         make_user, ask):
+        writer = make_user("writer")
+        draft = make_piece("Draft about dragons", author=writer, status="draft")
+        assert titles(ask("dragons")) == []
+        piece = db.session.get(Piece, draft.id)
+        user = piece.author
+        pieces.publish(piece, user, utcnow() - timedelta(minutes=1))
+        assert titles(ask("dragons")) == ["Draft about dragons"]
+        pieces.update_piece(piece, user, pieces.PieceData(title="Notes about wyverns"))
+        assert titles(ask("wyverns")) == []  # a change waits: readers still find what they see
+        assert titles(ask("dragons")) == ["Draft about dragons"]
+        pieces.publish_changes(piece, user)
+        assert titles(ask("dragons")) == []
+        assert titles(ask("wyverns")) == ["Notes about wyverns"]
+        pieces.unpublish(piece, user)
+        assert titles(ask("wyverns")) == []
+        pieces.publish(piece, user, utcnow() - timedelta(minutes=1))
+        assert titles(ask("wyverns")) == ["Notes about wyverns"]
+        trash.trash_piece(piece, user)
+        assert titles(ask("wyverns")) == []
+        assert get_backend().document_ids() == set()
+        editor = make_user("editor")
+        trash.restore_piece(piece, db.session.get(type(user), editor.id))
+        assert titles(ask("wyverns")) == ["Notes about wyverns"]
+        trash.purge_trash()  # nothing old in the trash: nothing changes
+        trash.trash_piece(piece, user)
+        assert trash.purge_trash(utcnow() + timedelta(days=31)) == 1
+        assert titles(ask("wyverns")) == []
+        assert get_backend().document_ids() == set()
+
+    def test_renamed_tag_is_searchable_on_its_pieces(self, ctx, make_piece, ask):
+        make_piece("Tagged", topics=["Privacy"])
+        assert ask("title:tagged").facets["tag"][0].key == "privacy"
+        tag = db.session.scalar(select(Tag).where(Tag.slug == "privacy"))
+        tag.slug = "surveillance"
+        db.session.commit()
+        assert ask("title:tagged").facets["tag"][0].key == "surveillance"
+
+    def test_interview_turns_are_indexed_when_added(self, archive, ask):
+        assert titles(ask("exile prison")) == ["Talking to a journalist in exile"]
+
+    def test_a_deleted_tag_leaves_its_pieces_documents(self, ctx, make_piece, ask):
+        make_piece("Tagged", topics=["Privacy"])
+        db.session.delete(db.session.scalar(select(Tag).where(Tag.slug == "privacy")))
+        db.session.commit()
+        assert ask("title:tagged").facets["tag"] == []
+        assert titles(ask("privacy")) == []
 
 
-def test_renamed_tag_is_searchable_on_its_pieces(ctx, make_piece, ask):
-    make_piece("Tagged", topics=["Privacy"])
-    assert ask("title:tagged").facets["tag"][0].key == "privacy"
-    tag = db.session.scalar(select(Tag).where(Tag.slug == "privacy"))
-    tag.slug = "surveillance"
-    db.session.commit()
-    assert ask("title:tagged").facets["tag"][0].key == "surveillance"
+class TestWhooshHooks(HookContract):
+    pytestmark = pytest.mark.config(CMS_SEARCH_BACKEND="whoosh")
 
 
-def test_interview_turns_are_indexed_when_added(archive, ask):
-    assert titles(ask("exile prison")) == ["Talking to a journalist in exile"]
+class TestPostgresHooks(HookContract):
+    pytestmark = [pytest.mark.config(CMS_SEARCH_BACKEND="postgres"), ON_POSTGRES]
 
 
 def test_index_failure_keeps_the_write_and_catches_up(ctx, make_piece, ask, monkeypatch, caplog):

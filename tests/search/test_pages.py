@@ -22,18 +22,46 @@ def test_nav_links_search_and_empty_query_shows_form_and_latest(client, make_pie
 def test_results_with_snippet_speaker_facets_and_escaped_query(client, archive):
     html = client.get("/search?q=prison").get_data(as_text=True)
     assert "1 result for “prison”" in html
-    assert ('<span class="speaker">Xədicə İsmayılova:</span> Because the <mark>prison</mark> '
-            "was waiting") in html
+    assert ('<p class="snippet"><a href="/interviews/talking-to-a-journalist-in-exile#turn-2">'
+            '<span class="speaker">Xədicə İsmayılova:</span> Because the <mark>prison</mark> '
+            "was waiting for every journalist who wrote.</a></p>") in html
     assert '<a href="/search?q=prison&amp;sort=relevance&amp;kind=interview">Interviews</a> (1)' in html
     hostile = client.get('/search?q=<script>alert("x")</script> defender').get_data(as_text=True)
     assert "<script>alert" not in hostile
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; defender" in hostile
 
 
-def test_facet_link_filters_and_can_be_removed(client, archive):
+def test_facet_link_filters_and_says_what_its_removal_link_removes(client, archive):
     html = client.get("/search?q=rights+OR+journalist&kind=interview").get_data(as_text=True)
     assert "1 result for" in html and "Talking to a journalist in exile" in html
-    assert 'Kind: interview <a href="/search?q=rights+OR+journalist&amp;sort=relevance">remove</a>' in html
+    assert ('<li>Kind: Interviews <a href="/search?q=rights+OR+journalist&amp;sort=relevance">Remove'
+            '<span class="visually-hidden"> the filter Kind: Interviews</span></a></li>') in html
+    assert "Remove all filters" not in html
+    both = client.get("/search?q=rights+OR+journalist+OR+speech&language=en&tag=free-speech").get_data(
+        as_text=True)
+    assert ('<li>Language: <span lang="en">English</span> <a href="/search?q=rights+OR+journalist+OR+speech'
+            '&amp;sort=relevance&amp;tag=free-speech">Remove<span class="visually-hidden"> the filter '
+            'Language: English</span></a></li>') in both
+    assert 'Tag: Free speech <a href=' in both
+    assert ('<a href="/search?q=rights+OR+journalist+OR+speech&amp;sort=relevance">Remove all filters</a>'
+            in both)
+
+
+def test_facets_come_before_the_results_in_a_block_that_folds(client, archive):
+    html = client.get("/search?q=rights+OR+speech+OR+journalist").get_data(as_text=True)
+    assert html.index('<details class="facets">') < html.index('<ol class="results"')
+    assert '<summary><h2 id="facets-heading">Narrow the results</h2></summary>' in html
+    assert '<h3 id="facet-kind">Kind</h3>' in html
+    assert '<link rel="stylesheet" href="/static/search.css">' in html
+    assert "search.css" not in client.get("/").get_data(as_text=True)
+
+
+def test_languages_are_named_in_their_own_language(client, archive):
+    html = client.get("/search?q=baki+OR+свиданья+OR+defender").get_data(as_text=True)
+    for code, name in [("en", "English"), ("ru", "Русский"), ("az", "Azərbaycan dili")]:
+        assert (f'<a href="/search?q=baki+OR+%D1%81%D0%B2%D0%B8%D0%B4%D0%B0%D0%BD%D1%8C%D1%8F+OR+defender'
+                f'&amp;sort=relevance&amp;language={code}"><span lang="{code}">{name}</span></a> (1)') in html
+    assert ">en (" not in html and ">az (" not in html
 
 
 def test_no_result_suggests_a_spelling_with_results(client, archive):
@@ -82,3 +110,18 @@ def test_facets_list_their_most_frequent_values(client, archive, monkeypatch):
     assert 'tag=free-speech">Free speech</a> (2)' in html
     assert "tag=azerbaijan" not in html
     assert "Articles</a> (2)" in html and "Interviews</a> (1)" not in html
+
+
+def test_a_result_links_to_the_paragraph_that_the_page_marks_with_the_same_id(client, make_piece):
+    make_piece("Mirrors", body_source="The site was blocked.\n\nReaders built mirrors.")
+    html = client.get("/search?q=mirrors").get_data(as_text=True)
+    assert ('<p class="snippet"><a href="/articles/mirrors#p-2">Readers built <mark>mirrors</mark>.'
+            "</a></p>") in html
+    page = client.get("/articles/mirrors").get_data(as_text=True)
+    assert '<p id="p-1">The site was blocked.</p>\n<p id="p-2">Readers built mirrors.</p>' in page
+
+
+def test_a_snippet_from_the_top_of_a_piece_is_not_a_link(client, make_piece):
+    make_piece("Mirrors", standfirst="Readers built mirrors.", body_source="The site was blocked.")
+    html = client.get("/search?q=mirrors").get_data(as_text=True)
+    assert '<p class="snippet">Readers built <mark>mirrors</mark>.</p>' in html

@@ -1,4 +1,4 @@
-"""cms/search/matching.py reads the private attributes of Whoosh-Reloaded's block matcher
+"""cms/search/whoosh/matching.py reads the private attributes of Whoosh-Reloaded's block matcher
 (_BLOCK_API) and falls back, silently and slowly, when they are missing. Whoosh-Reloaded is
 pinned exactly in pyproject.toml for that reason: these tests fail when the installed version
 drifts from the pin, when the pinned version's attributes change, or when the fast path stops
@@ -16,8 +16,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from whoosh import index
 
-from cms.search.matching import _BLOCK_API, _read_blocks
-from cms.search.whoosh_backend import build_schema
+from cms.search.whoosh.matching import _BLOCK_API, _read_blocks
+from cms.search.whoosh.schema import build_schema
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 FIELD = "words"
@@ -43,7 +43,7 @@ def test_whoosh_reloaded_is_pinned_exactly_and_installed_at_the_pin() -> None:
     requirement = _pinned_whoosh()
     specifiers = list(requirement.specifier)
     assert len(specifiers) == 1 and specifiers[0].operator == "==", (
-        f"whoosh-reloaded must be pinned with == (cms/search/matching.py reads its private "
+        f"whoosh-reloaded must be pinned with == (cms/search/whoosh/matching.py reads its private "
         f"attributes), not {requirement.specifier}")
     assert version("Whoosh-Reloaded") == specifiers[0].version, (
         "the installed Whoosh-Reloaded is not the pinned one: run `make install`")
@@ -104,7 +104,7 @@ def test_the_block_matcher_has_the_private_attributes_matching_reads(searcher: A
         missing = [name for name in _BLOCK_API if not hasattr(matcher, name)]
         assert not missing, (
             f"Whoosh-Reloaded {version('Whoosh-Reloaded')}'s {type(matcher).__name__} lacks {missing}: "
-            "cms/search/matching.py falls back to the slow public API")
+            "cms/search/whoosh/matching.py falls back to the slow public API")
 
 
 @pytest.mark.parametrize("term", TERMS)

@@ -26,7 +26,7 @@ from whoosh.query import Phrase
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
-B, K1 = 0.75, 1.2  # whoosh.scoring.BM25F defaults, which the index was searched with before
+B, K1 = 0.75, 1.2  # whoosh.scoring.BM25F defaults
 CLAUSES_KEPT = 512  # clause sets and score arrays per searcher (4 bytes a piece each)
 _BLOCK_API = ("_data", "_read_data", "_byteids", "_blocklength", "_next_block")
 _BITS = tuple(tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256))
@@ -89,10 +89,17 @@ class Matched:
 class MatchCache:
     """Bit sets and score arrays of one searcher; safe to share between threads."""
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, weights: dict[str, float] | None = None,
+                 length_weights: dict[str, float] | None = None) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
+        self.fields = frozenset(self.reader.schema.names())
+        # Per field, what a match there is worth (1 for fields not named), applied after
+        # BM25's saturation, so that a title word outweighs any number of body words; and
+        # how much a long text is marked down (BM25's b; B for fields not named).
+        self.weights = weights or {}
+        self.length_weights = length_weights or {}
         self._lock = threading.Lock()
         self._clauses: OrderedDict[Any, Matched] = OrderedDict()
         self._norms: dict[str, list[float]] = {}
@@ -126,12 +133,13 @@ class MatchCache:
         return ids, weights
 
     def _norm(self, field: str) -> list[float]:
-        """K1 * (1 - B + B * length / average length) per document, as BM25 divides by."""
+        """K1 * (1 - b + b * length / average length) per document, as BM25 divides by."""
         norms = self._norms.get(field)
         if norms is None:
             average = self.searcher.avg_field_length(field) or 1
             length = self.reader.doc_field_length
-            norms = [K1 * ((1 - B) + B * (length(docnum, field) or 0) / average)
+            b = self.length_weights.get(field, B)
+            norms = [K1 * ((1 - b) + b * (length(docnum, field) or 0) / average)
                      for docnum in range(self.size)]
             self._norms[field] = norms
         return norms
@@ -140,20 +148,24 @@ class MatchCache:
         ids, weights = self._postings(field, text)
         if not ids:
             return 0
-        idf = self.searcher.idf(field, text)
+        # An index may carry a boost in its postings (one built before weights were applied
+        # here): the term's frequency is the weight without it.
+        boost = getattr(self.reader.schema[field].format, "field_boost", 1.0) or 1.0
+        factor = self.searcher.idf(field, text) * self.weights.get(field, 1.0) * (K1 + 1)
         norm = self._norm(field)
-        top = K1 + 1
         for docnum, weight in zip(ids, weights, strict=True):
-            scores[docnum] += idf * weight * top / (weight + norm[docnum])
+            frequency = weight / boost
+            scores[docnum] += factor * frequency / (frequency + norm[docnum])
         return bitset(self.size, ids)
 
     def _add_phrase(self, field: str, words: Sequence[str], scores: array) -> int:  # type: ignore[type-arg]
         matcher = Phrase(field, list(words)).matcher(self.searcher, self.searcher.context())
         ids = []
+        weight = self.weights.get(field, 1.0)
         while matcher.is_active():
             docnum = matcher.id()
             ids.append(docnum)
-            scores[docnum] += matcher.score()
+            scores[docnum] += weight * matcher.score()
             matcher.next()
         return bitset(self.size, ids)
 
@@ -255,17 +267,20 @@ class MatchCache:
 
     def top(self, mask: int, count: int, by_date: bool,
             score_arrays: Sequence[array]) -> list[int]:  # type: ignore[type-arg]
-        """The first `count` documents of a set, by relevance (ties: index order) or newest first."""
+        """The first `count` documents of a set, by relevance (ties: the newest first) or newest
+        first (also when there is nothing to score)."""
         docnums = members(mask)
-        if by_date:
-            return heapq.nlargest(count, docnums, key=self.date_rank().__getitem__)
-        if not score_arrays:
-            return docnums[:count]
-        if len(score_arrays) == 1:
-            return heapq.nlargest(count, docnums, key=score_arrays[0].__getitem__)
-        totals = [0.0] * len(docnums)
-        for scores in score_arrays:
+        rank = self.date_rank()
+        if by_date or not score_arrays:
+            return heapq.nlargest(count, docnums, key=rank.__getitem__)
+        totals = list(map(score_arrays[0].__getitem__, docnums))
+        for scores in score_arrays[1:]:
             get = scores.__getitem__
             totals = [total + get(docnum) for total, docnum in zip(totals, docnums, strict=True)]
         best = heapq.nlargest(count, range(len(docnums)), key=totals.__getitem__)
-        return [docnums[place] for place in best]
+        if not best:
+            return []
+        floor = totals[best[-1]]  # every document that scores as well as the last one shown
+        tied = [place for place, total in enumerate(totals) if total >= floor]
+        tied.sort(key=lambda place: (totals[place], rank[docnums[place]]), reverse=True)
+        return [docnums[place] for place in tied[:count]]

@@ -20,13 +20,12 @@ from typing import Any
 
 from flask import Flask
 from whoosh import index
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import FileIndex, LockError
 from whoosh.searching import Searcher
 
 from cms.database import utcnow
 from cms.search import snippets
-from cms.search.analysis import STEMMED_LANGUAGES, folding_analyzer, stemming_analyzer
+from cms.search.analysis import STEMMED_LANGUAGES
 from cms.search.backend import (
     FACETS,
     FacetValue,
@@ -38,68 +37,22 @@ from cms.search.backend import (
     SearchUnavailable,
 )
 from cms.search.documents import SearchDocument
-from cms.search.matching import Alternative, MatchCache, index_time
 from cms.search.querylang import Clause, ParsedQuery, parse, to_text
+from cms.search.whoosh.matching import Alternative, MatchCache
+from cms.search.whoosh.schema import (
+    FACET_FIELDS,
+    LENGTH_WEIGHTS,
+    WEIGHTS,
+    build_schema,
+    stored_passages,
+    whoosh_fields,
+)
 
 POINTER = "CURRENT"
 KEEP_OLD_GENERATIONS = 1
-FACET_FIELDS = {"kind": "kind", "campaign": "campaign", "tag": "tags", "year": "year",
-                "language": "language"}
-TITLE_BOOST = 3.0
 # A rebuild analyses in this many processes, one segment each (kept, not merged: merging
 # costs more than searching two segments).
 REBUILD_PROCS = min(2, os.cpu_count() or 1)
-
-
-def build_schema() -> Schema:
-    fold = folding_analyzer()
-    fields: dict[str, Any] = {
-        "id": ID(stored=True, unique=True),
-        "kind": ID(stored=True, sortable=True),
-        "slug": STORED(),
-        "language": ID(stored=True, sortable=True),
-        "year": ID(sortable=True),
-        "campaign": ID(sortable=True),
-        "campaign_title": STORED(),
-        "tags": KEYWORD(commas=True, scorable=False),
-        "published": DATETIME(stored=True, sortable=True),
-        "until": ID(),  # the end date as index_time() text, only when there is one
-        "title": TEXT(analyzer=fold, stored=True, field_boost=TITLE_BOOST),
-        "words": TEXT(analyzer=fold),  # every word of every piece: phrases, suggestions
-        "speakers": TEXT(analyzer=fold),
-        "standfirst": STORED(),
-        "body": STORED(),
-        "turns": STORED(),
-    }
-    for language in STEMMED_LANGUAGES:
-        stem = stemming_analyzer(language)
-        fields[f"stem_{language}"] = TEXT(analyzer=stem, phrase=False)
-        fields[f"title_{language}"] = TEXT(analyzer=stem, phrase=False, field_boost=TITLE_BOOST)
-    return Schema(**fields)
-
-
-def stem_language(language: str) -> str | None:
-    base = (language or "").split("-")[0].lower()
-    return base if base in STEMMED_LANGUAGES else None
-
-
-def whoosh_fields(doc: SearchDocument) -> dict[str, Any]:
-    text = "\n".join([doc.title, doc.standfirst, doc.body, *(t for _, t in doc.turns)])
-    fields: dict[str, Any] = {
-        "id": str(doc.id), "kind": doc.kind, "slug": doc.slug, "language": doc.language,
-        "year": str(doc.published_at.year), "campaign": str(doc.campaign_id or ""),
-        "campaign_title": doc.campaign_title, "tags": ",".join(slug for slug, _ in doc.tags),
-        "published": doc.published_at, "title": doc.title, "words": text,
-        "speakers": "\n".join(doc.speakers), "standfirst": doc.standfirst, "body": doc.body,
-        "turns": list(doc.turns),
-    }
-    if doc.unpublish_at is not None:
-        fields["until"] = index_time(doc.unpublish_at)
-    language = stem_language(doc.language)
-    if language:
-        fields[f"stem_{language}"] = text
-        fields[f"title_{language}"] = doc.title
-    return fields
 
 
 class WhooshBackend(SearchBackend):
@@ -221,8 +174,9 @@ class WhooshBackend(SearchBackend):
                     continue
                 writer = ix.writer(_lk=False)
                 try:
-                    if "until" not in writer.schema:  # an index built before end dates
-                        writer.add_field("until", self.schema["until"])
+                    for name in self.schema.names():  # an index built before this field
+                        if name not in writer.schema:
+                            writer.add_field(name, self.schema[name])
                     documents = load(ids)
                     for piece_id in ids:
                         document = documents.get(piece_id)
@@ -282,7 +236,7 @@ class WhooshBackend(SearchBackend):
                 self._searcher = None
             if self._searcher is None or self._cache is None or self._cache.searcher is not self._searcher:
                 self._searcher = self._searcher or ix.searcher()
-                self._cache = MatchCache(self._searcher)
+                self._cache = MatchCache(self._searcher, WEIGHTS, LENGTH_WEIGHTS)
             return self._searcher, self._cache
 
     def search(self, request: SearchRequest) -> SearchResults:
@@ -294,21 +248,18 @@ class WhooshBackend(SearchBackend):
             if name in FACET_FIELDS and key:
                 shown_from &= cache.facet(FACET_FIELDS[name]).get(key, 0)
         scores: list[Any] = []
-        marked: list[tuple[str, str]] = []
         if parsed.empty:
             mask = shown_from
         else:
-            evaluated = self._evaluate(cache, parsed, scores, marked)
+            evaluated = self._evaluate(cache, parsed, scores)
             if evaluated is None:
                 return SearchResults([], 0, 1, request.per_page)
             mask = evaluated & shown_from
         total = mask.bit_count()
         start = (request.page - 1) * request.per_page
         ranked = cache.top(mask, request.page * request.per_page, request.sort == "date", scores)
-        marked += [("words", word) for group in parsed.groups for clause in group
-                   if clause.scope != "speaker" for word in variants_of(clause.text)]
-        marker = snippets.Marker(marked)
-        hits = [self._hit(searcher.stored_fields(docnum), marker) for docnum in ranked[start:]]
+        query = snippets.Query(parsed)
+        hits = [self._hit(searcher.stored_fields(docnum), query) for docnum in ranked[start:]]
         results = SearchResults(hits, total, request.page, request.per_page)
         for name in FACETS:
             sets = cache.facet(FACET_FIELDS[name])
@@ -319,12 +270,13 @@ class WhooshBackend(SearchBackend):
             results.suggestion = self._suggest(searcher, cache, parsed, shown_from)
         return results
 
-    def _hit(self, stored: dict[str, Any], marker: snippets.Marker) -> Hit:
-        snippet, speaker = snippets.snippet(stored, marker)
+    def _hit(self, stored: dict[str, Any], query: snippets.Query) -> Hit:
+        found = snippets.snippet(stored_passages(stored), query, stored["language"])
         return Hit(
             id=int(stored["id"]), kind=stored["kind"], slug=stored["slug"], title=stored["title"],
             language=stored["language"], published_at=stored["published"],
-            campaign_title=stored.get("campaign_title", ""), snippet=snippet, speaker=speaker,
+            campaign_title=stored.get("campaign_title", ""), snippet=found.html,
+            speaker=found.speaker, anchor=found.anchor,
         )
 
     # --- Queries -------------------------------------------------------------------------------
@@ -336,13 +288,17 @@ class WhooshBackend(SearchBackend):
         if clause.scope == "title":
             return titles if not clause.phrase else ["title"]
         if clause.phrase:
-            return ["title", "words", "speakers"]
-        return [*titles, "words", "speakers", *(f"stem_{lang}" for lang in STEMMED_LANGUAGES)]
+            return ["title", "lead", "words", "speakers"]
+        return [*titles, "lead", *(f"lead_{lang}" for lang in STEMMED_LANGUAGES), "words", "speakers",
+                *(f"stem_{lang}" for lang in STEMMED_LANGUAGES)]
 
-    def _alternatives(self, clause: Clause) -> tuple[Alternative, ...]:
-        """Per field, the analysed forms of the clause by position."""
+    def _alternatives(self, clause: Clause, known: frozenset[str]) -> tuple[Alternative, ...]:
+        """Per field of the index (`known`: one built before a field has not got it), the
+        analysed forms of the clause by position."""
         found = []
         for name in self._fields_for(clause):
+            if name not in known:
+                continue
             by_position: dict[int, list[str]] = {}
             for token in self.schema[name].analyzer(clause.text, positions=True):  # one reused Token
                 by_position.setdefault(token.pos, []).append(token.text)
@@ -351,30 +307,27 @@ class WhooshBackend(SearchBackend):
                 found.append(Alternative(name, forms, phrase=clause.phrase and len(forms) > 1))
         return tuple(found)
 
-    def _evaluate(self, cache: MatchCache, parsed: ParsedQuery, scores: list[Any] | None = None,
-                  marked: list[tuple[str, str]] | None = None) -> int | None:
+    def _evaluate(self, cache: MatchCache, parsed: ParsedQuery,
+                  scores: list[Any] | None = None) -> int | None:
         """The bit set of the documents a query matches (None: nothing to search for);
-        collects the score arrays of its clauses and the terms to mark in snippets."""
+        collects the score arrays of its clauses."""
         mask: int | None = None
         for group in parsed.groups:
             either: int | None = None
             for clause in group:
-                alternatives = self._alternatives(clause)
+                alternatives = self._alternatives(clause, cache.fields)
                 if not alternatives:
                     continue
                 matched = cache.clause((clause.text, clause.phrase, clause.scope), alternatives)
                 either = (either or 0) | matched.mask
                 if scores is not None:
                     scores.append(matched.scores)
-                if marked is not None:
-                    marked += [(a.field, form) for a in alternatives
-                               for forms in a.positions for form in forms]
             if either is not None:
                 mask = either if mask is None else mask & either
         if mask is None:
             return None
         for clause in parsed.excluded:
-            alternatives = self._alternatives(clause)
+            alternatives = self._alternatives(clause, cache.fields)
             if alternatives:
                 mask &= ~cache.clause((clause.text, clause.phrase, clause.scope), alternatives).mask
         return mask
@@ -418,10 +371,6 @@ class WhooshBackend(SearchBackend):
         """Whether `word` alone matches a document readers may see now."""
         found = self._evaluate(cache, ParsedQuery([[Clause(word, False, scope)]], []))
         return bool(found is not None and found & shown_from)
-
-
-def variants_of(text: str) -> list[str]:
-    return [token.text for token in folding_analyzer()(text)]
 
 
 def _acquire(lock: Any, timeout: float) -> bool:
