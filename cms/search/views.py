@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from cms.articles import services as pieces
 from cms.extensions import db
+from cms.i18n import list_route
 from cms.search import services
 from cms.search.backend import FACETS, SearchUnavailable
 from cms.search.forms import SearchForm
@@ -23,8 +24,9 @@ def _filters() -> dict[str, str]:
     return found
 
 
-@bp.route("/search")
+@list_route(bp, "/search")
 def search() -> tuple[str, int] | str:
+    """Every language's pieces; /ru/search speaks Russian."""
     form = SearchForm(request.args)
     text = form.q.data or ""
     filters = _filters()

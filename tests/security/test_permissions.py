@@ -69,6 +69,7 @@ MATRIX = [
     ("GET", "/contributors/nobody-credited", None, MISSING),
     # The matrix builds no search index (see _no_search_indexing): the page says so, with 503.
     ("GET", "/search?q=rights", None, (503,) * 6),
+    ("GET", "/{lang}/search?q=rights", None, (503,) * 6),
     ("GET", "/healthz", None, PUBLIC),
     ("GET", "/media/{missing}", None, MISSING),
     ("GET", "/static/favicon.svg", None, PUBLIC),
