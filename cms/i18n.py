@@ -114,10 +114,15 @@ def list_route(bp: Blueprint, rule: str, **options: Any) -> Callable[[View], Vie
 
 def _take_language(endpoint: str | None, values: dict[str, Any] | None) -> None:
     """A list's prefix becomes the page's language, and the view never sees it."""
-    language = values.pop("lang", None) if values and endpoint in _PREFIXED else None
+    on_list(values.pop("lang", None) if values and endpoint in _PREFIXED else None)
+
+
+def on_list(language: str | None) -> None:
+    """This page is a list in `language` (None: every language, in the default one)."""
     g.list_language = language
     g.link_language = language
     g.ui_language = language or DEFAULT
+    refresh()
 
 
 def _keep_language(endpoint: str, values: dict[str, Any]) -> None:

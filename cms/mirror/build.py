@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter
 
-from flask import Flask, render_template, url_for
+from flask import Flask, g, render_template, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 from werkzeug.security import safe_join
 
+from cms.i18n import DEFAULT, UI_LANGUAGES, on_list
 from cms.links import parse_base_url
 from cms.mirror.pages import PUBLIC_PAGES, public_endpoints, public_tags
 from cms.mirror.paths import file_for
@@ -35,6 +36,8 @@ from cms.pagecache import BYPASS_ENVIRON
 
 MARKER = ".cms-mirror"
 SEARCH = "/search"
+# The search page of each list language too (/ru/search: the note, in Russian).
+SEARCHES = {SEARCH: None, **{f"/{code}{SEARCH}": code for code in UI_LANGUAGES}}
 REWRITTEN = {"text/html", "application/atom+xml"}
 FORM = re.compile(r"<form[\s>]", re.IGNORECASE)
 FILE_ENDPOINTS = {"static", "articles.media"}
@@ -113,7 +116,8 @@ class Build:
             for pages in PUBLIC_PAGES:
                 for values in pages.each():
                     self.plan(url_for(pages.endpoint, **values))
-        self.plan(SEARCH)
+        for search in SEARCHES:
+            self.plan(search)
         while self.queue:
             self._fetch(self.queue.popleft())
 
@@ -155,8 +159,8 @@ class Build:
 
     def _fetch(self, file: str) -> None:
         address = self.files[file]
-        if address == SEARCH:
-            body, mimetype = self._search_note().encode(), "text/html"
+        if address in SEARCHES:
+            body, mimetype = self._search_note(address).encode(), "text/html"
         else:
             response = self.client.get(address, base_url=self.host_url,
                                        environ_overrides={MIRROR_ENVIRON: True, BYPASS_ENVIRON: True})
@@ -175,10 +179,14 @@ class Build:
             body = self.rewriter.rewrite(text, file, address).encode("utf-8")
         self._store(file, body)
 
-    def _search_note(self) -> str:
-        with self.app.test_request_context(SEARCH, base_url=self.host_url,
+    def _search_note(self, address: str) -> str:
+        with self.app.test_request_context(address, base_url=self.host_url,
                                            environ_overrides={MIRROR_ENVIRON: True}):
-            return render_template("mirror/search.html", tags=public_tags())
+            language = SEARCHES[address]
+            on_list(language)
+            if language == DEFAULT:
+                g.link_language = None  # the tags of the default language have no prefix (pages.py)
+            return render_template("mirror/search.html", tags=public_tags(language))
 
     def _store(self, file: str, body: bytes) -> None:
         """Write the file unless the copy in OUT already has these bytes (rsync and caches then

@@ -76,7 +76,7 @@ def test_readers_see_the_other_languages_with_hreflang(app, client, make_piece, 
     russian = client.get(f"/articles/{draft_slug}").get_data(as_text=True)
     assert ('<p class="versions">Also in: <a href="/articles/blocked-twice-ru" hreflang="ru" lang="ru">'
             'Русский</a></p>') in english
-    assert 'Also in: <a href="/articles/blocked-twice" hreflang="en" lang="en">English</a>' in russian
+    assert 'Также на языках: <a href="/articles/blocked-twice" hreflang="en" lang="en">English</a>' in russian
     for page in (english, russian):
         for language, path in (("ru", "blocked-twice-ru"), ("en", "blocked-twice"),
                                ("x-default", "blocked-twice")):
@@ -98,8 +98,8 @@ def test_a_translation_is_outdated_once_its_original_publishes_changes(app, clie
         services.publish_changes(_get(Piece, original), _get(User, writer))
         assert translations.is_outdated(db.session.get(Piece, draft_id))
     page = client.get(f"/articles/{draft_slug}").get_data(as_text=True)
-    assert ('<p class="outdated-note">The original has changed since this translation was made: '
-            '<a href="/articles/blocked-twice" hreflang="en">read the original</a>') in page
+    assert ('<p class="outdated-note">Оригинал изменился после того, как был сделан этот перевод: '
+            '<a href="/articles/blocked-twice" hreflang="en">читать оригинал</a>') in page
     auth.login(translator)
     desk = client.get("/desk/").get_data(as_text=True)
     assert "Outdated translations (1)" in desk and "follows revision 1, the original is at 2" in desk

@@ -49,7 +49,7 @@ def test_imported_and_published_interview_shows_every_turn_everywhere(
     page = client.get("/interviews/blocked-in-march").get_data(as_text=True)
     assert _turns(page) == _expected()
     # A Russian page keeps its links in Russian: the contributor page of /ru/ lists Russian pieces.
-    assert '<span class="byline">By <a href="/ru/contributors/first-admin">First Admin</a></span>' in page
+    assert '<span class="byline">Автор: <a href="/ru/contributors/first-admin">First Admin</a></span>' in page
     assert 'lang="ru"' in page
     assert '<a href="/ru/tags/censorship" class="tag topic">Censorship</a>' in page
     assert '<a href="/ru/tags/digital-security" class="tag topic">Digital security</a>' in page
