@@ -28,7 +28,7 @@ def test_writer_publishes_an_article_and_finds_it_on_home_and_campaign_pages(jou
     writer.get_by_label("Body", exact=True).fill(
         "Three bloggers told us what changed.\n\n# What changed\n\nThe *law* of 2024.")
     writer.get_by_label("Campaign").select_option(label=CAMPAIGN)
-    writer.get_by_label("Language").select_option("az")
+    writer.get_by_label("Language", exact=True).select_option("az")
     writer.get_by_label("Countries").fill("Azerbaijan")
     journey.step(writer, "new article filled in")
 
