@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from io import BytesIO
 
@@ -13,7 +14,9 @@ from PIL import ImageDraw
 from cms.accounts import services as accounts
 from cms.accounts.models import User
 from cms.articles import services as pieces
+from cms.articles import translations
 from cms.articles.images import store_image
+from cms.articles.revisions import head_revision
 from cms.campaigns import services as campaigns
 from cms.database import utcnow
 from cms.interviews import services as interviews
@@ -98,11 +101,55 @@ def _demo_image() -> BytesIO:
     return out
 
 
+# The first article in Russian: a translation, so a new site shows linked languages at once.
+TRANSLATION = pieces.PieceData(
+    title="Почему заблокированный сайт — вопрос прав человека",
+    standfirst="Когда власти отключают новостной сайт, они заставляют замолчать не только "
+    "авторов, но и читателей.",
+    language="ru",
+    body_source=(
+        "Право искать и получать информацию закреплено в статье 19 Всеобщей декларации прав "
+        "человека.[^1] Оно не заканчивается у печатного станка газеты и не заканчивается у "
+        "маршрутизатора.\n\n"
+        "## Что делает блокировка\n\n"
+        "Заблокированный сайт продолжает выходить, но его читателям приходится осваивать "
+        "средства обхода блокировок, и многие так и не осваивают. А те, кто осваивает, часто "
+        "рискуют больше всех.\n\n"
+        "## Что могут сделать читатели\n\n"
+        "* сохранять копии важных для вас страниц;\n"
+        "* подписаться на ленту, которая проходит легче, чем веб-страница;\n"
+        "* рассказывать другим, где находятся зеркала.\n\n"
+        "[^1]: Всеобщая декларация прав человека, статья 19: «Каждый человек имеет право на "
+        "свободу убеждений и на свободное выражение их; это право включает свободу "
+        "беспрепятственно придерживаться своих убеждений и свободу искать, получать и "
+        "распространять информацию и идеи любыми средствами и независимо от государственных "
+        "границ»."
+    ),
+)
+
+
+def _load_demo_translation() -> bool:
+    """The first article's Russian translation, once; False when it is there already."""
+    original = pieces.public_piece(make_slug(ARTICLES[0]["title"]))
+    writer = accounts.find_by_email("writer@example.org")
+    if original is None or writer is None or "ru" not in translations.missing_languages(original):
+        return False
+    draft = translations.translate(original, writer, "ru")
+    head = head_revision(draft)
+    data = replace(TRANSLATION, campaign_id=original.campaign_id, bylines=head.credits if head else "",
+                   topics=[t.name for t in original.topics], countries=[t.name for t in original.countries],
+                   note="Translated for the demo")
+    pieces.update_piece(draft, writer, data)
+    pieces.publish(draft, writer, utcnow() - timedelta(hours=6))
+    return True
+
+
 def load_demo() -> bool:
     """Create the demo content; False when it is already there (nothing changes)."""
     existing = campaigns.by_slug(CAMPAIGN_SLUG)
-    if existing is not None:
-        return _load_demo_interview(existing.id)  # added to demos loaded before interviews
+    if existing is not None:  # parts added to demos loaded before them
+        added = _load_demo_interview(existing.id)
+        return _load_demo_translation() or added
     users: dict[Role, User] = {}
     for email, name, role, password in ACCOUNTS:
         users[role] = accounts.find_by_email(email) or accounts.create_user(email, name, role, password)
@@ -135,6 +182,7 @@ def load_demo() -> bool:
         piece = pieces.create_piece(users[Role.WRITER], data)
         pieces.publish(piece, users[Role.WRITER], now - timedelta(days=3 * (len(ARTICLES) - age)))
     _load_demo_interview(campaign.id)
+    _load_demo_translation()
     return True
 
 

@@ -22,3 +22,17 @@ def test_demo_loads_an_interview_once_with_cyrillic_paragraphs_and_a_footnote(ru
     assert "already loaded: nothing changed" in again.output
     assert len(re.findall(r'<a href="/interviews/[^"]+">', client.get("/interviews").get_data(
         as_text=True))) == 1
+
+
+def test_demo_includes_an_article_with_its_russian_translation(runner, client):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    english = client.get("/articles/why-a-blocked-website-is-a-human-rights-question")
+    english = english.get_data(as_text=True)
+    russian_path = "/articles/why-a-blocked-website-is-a-human-rights-question-ru"
+    assert (f'Also in: <a href="{russian_path}" hreflang="ru" lang="ru">Русский</a>') in english
+    russian = client.get(russian_path).get_data(as_text=True)
+    assert "<h1>Почему заблокированный сайт — вопрос прав человека</h1>" in russian
+    assert '<html lang="ru">' in russian and "Перевод:" in russian  # the translator credited
+    assert "already loaded: nothing changed" in runner.invoke(args=["demo"]).output
+    status = runner.invoke(args=["translations", "status"]).output
+    assert "Русский (ru)               2           1         0" in status
