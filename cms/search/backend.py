@@ -35,6 +35,9 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     now: datetime | None = None  # pieces published after it, or ended by it, are not shown
+    # A story in several languages is one result: its version in this language if it matches,
+    # else the original if it does, else one that does.
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Hit:
     snippet: Markup  # escaped text with <mark> around matched words
     speaker: str = ""  # for an interview: who says the snippet
     anchor: str = ""  # the id of the snippet's passage on the piece's page ("turn-3", "p-2")
+    versions: tuple[tuple[str, str], ...] = ()  # the story's other public languages: (code, path)
 
 
 @dataclass(frozen=True)

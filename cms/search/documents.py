@@ -33,6 +33,7 @@ class SearchDocument:
     campaign_title: str = ""
     speakers: tuple[str, ...] = field(default=())
     unpublish_at: datetime | None = None  # its end date: not found from then on
+    original_id: int | None = None  # a translation: its story's original (one hit per story)
 
     @property
     def body(self) -> str:
@@ -80,6 +81,7 @@ def document_for(piece: Piece) -> SearchDocument:
         campaign_title=piece.campaign.title if piece.campaign else "",
         speakers=text.speakers,
         unpublish_at=piece.unpublish_at,
+        original_id=piece.original_id,
     )
 
 

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from cms.articles.feeds import piece_url
 from cms.articles.models import Piece, PieceStatus, Tag, piece_tags
 from cms.campaigns.models import Campaign
 from cms.database import utcnow
@@ -159,12 +160,15 @@ def status() -> Status:
     )
 
 
-def search(text: str, filters: dict[str, str], sort: str = "relevance", page: int = 1) -> SearchResults:
-    """Ask the backend, then label the facets (campaign titles, tag names) from the database."""
+def search(text: str, filters: dict[str, str], sort: str = "relevance", page: int = 1,
+           language: str = "") -> SearchResults:
+    """Ask the backend (a story in several languages is one result, in `language` when that
+    version matches), then label the facets (campaign titles, tag names) from the database and
+    list each result's other languages."""
     request = SearchRequest(
         text=text, filters=filters, sort=sort if sort in SORTS else SORTS[0],
         page=min(max(page, 1), MAX_PAGE), per_page=current_app.config["CMS_SEARCH_PAGE_SIZE"],
-        now=utcnow(),
+        now=utcnow(), language=language,
     )
     backend = get_backend()
     results = backend.search(request)
@@ -172,7 +176,26 @@ def search(text: str, filters: dict[str, str], sort: str = "relevance", page: in
     if not backend.transactional:  # an index in the database is never behind it
         _drop_unpublished(results, request.now)
     _label(results, filters)
+    _other_versions(results, request.now)
     return results
+
+
+def _other_versions(results: SearchResults, now: datetime | None) -> None:
+    """Each result's story in its other public languages (one query for the page)."""
+    ids = [hit.id for hit in results.hits]
+    if not ids:
+        return
+    stories = dict(db.session.execute(select(Piece.id, func.coalesce(Piece.original_id, Piece.id))
+                                      .where(Piece.id.in_(ids))).all())
+    members = db.session.scalars(select(Piece).where(
+        Piece.public_filter(now), func.coalesce(Piece.original_id, Piece.id).in_(set(stories.values())))
+        .order_by(Piece.language)).all()
+    by_story: dict[int, list[Piece]] = {}
+    for member in members:
+        by_story.setdefault(member.original_id or member.id, []).append(member)
+    results.hits = [replace(hit, versions=tuple(
+        (other.language, piece_url(other)) for other in by_story.get(stories.get(hit.id, hit.id), [])
+        if other.id != hit.id)) for hit in results.hits]
 
 
 def _drop_unpublished(results: SearchResults, now: datetime | None = None) -> None:

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from cms.articles import services as pieces
 from cms.extensions import db
-from cms.i18n import list_route
+from cms.i18n import list_route, ui_language
 from cms.search import services
 from cms.search.backend import FACETS, SearchUnavailable
 from cms.search.forms import SearchForm
@@ -37,7 +37,7 @@ def search() -> tuple[str, int] | str:
         latest = db.session.scalars(pieces.public_pieces().limit(current_app.config["CMS_PAGE_SIZE"]))
         return render_template("search/search.html", latest=list(latest), **context)
     try:
-        results = services.search(text, filters, sort, page)
+        results = services.search(text, filters, sort, page, language=ui_language())
     except SearchUnavailable:
         return render_template("search/search.html", unavailable=True, **context), 503
     return render_template("search/search.html", results=results, **context)

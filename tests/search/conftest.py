@@ -66,10 +66,11 @@ def archive(make_piece: Callable[..., Piece], make_campaign: Callable[..., Any],
 @pytest.fixture
 def ask(app: Flask) -> Callable[..., SearchResults]:
     def search(text: str = "", sort: str = "relevance", page: int = 1,
-               now: datetime | None = None, **filters: str) -> SearchResults:
+               now: datetime | None = None, prefer: str = "", **filters: str) -> SearchResults:
         with app.app_context():
             return get_backend().search(SearchRequest(text=text, filters=filters, sort=sort, page=page,
-                                                      now=now or utcnow() + timedelta(seconds=1)))
+                                                      now=now or utcnow() + timedelta(seconds=1),
+                                                      language=prefer))
 
     return search
 

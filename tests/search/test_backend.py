@@ -6,7 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from cms.articles import services
+from cms.articles.models import Piece
 from cms.database import utcnow
+from cms.extensions import db
 from tests.search.conftest import ON_POSTGRES, titles
 
 
@@ -202,9 +205,46 @@ def _set_end_date(app, piece_id, ends):
         services.publish(piece, piece.author, None, ends)
 
 
-class TestWhoosh(BackendContract):
+class StoryContract:
+    """A story in several languages is one result, on every engine."""
+
+    @pytest.fixture
+    def story(self, app, make_piece, make_user):
+        from cms.accounts.models import User
+        from cms.articles import translations
+
+        translator = make_user("writer")
+        original = make_piece("Zarqawiyya in English", body_source="Zarqawiyya speaks. English only.")
+        ids = {"en": original.id}
+        with app.app_context():
+            for language, words in (("ru", "Zarqawiyya говорит. Только по-русски."),
+                                    ("az", "Zarqawiyya danışır. Yalnız azərbaycanca.")):
+                draft = translations.translate(db.session.get(Piece, original.id),
+                                               db.session.get(User, translator.id), language)
+                services.update_piece(draft, draft.author, services.PieceData(
+                    title=f"Zarqawiyya ({language})", body_source=words, language=language))
+                services.publish(draft, draft.author, utcnow() - timedelta(minutes=5))
+                ids[language] = draft.id
+        return ids
+
+    def test_a_story_is_one_result_in_the_preferred_language_else_the_original(self, story, ask):
+        for prefer, expected in (("en", "en"), ("ru", "ru"), ("az", "az"), ("", "en"), ("uk", "en")):
+            found = ask("Zarqawiyya", prefer=prefer)
+            assert (found.total, [hit.id for hit in found.hits]) == (1, [story[expected]]), prefer
+            assert sum(value.count for value in found.facets["language"]) == 1
+
+    def test_the_version_that_matches_is_shown_whatever_the_preferred_language(self, story, ask):
+        assert [hit.id for hit in ask("русски", prefer="en").hits] == [story["ru"]]
+        both = ask("English OR azərbaycanca", prefer="ru")  # the Russian version does not match
+        assert [hit.id for hit in both.hits] == [story["en"]] and both.total == 1
+
+    def test_a_language_filter_still_finds_that_version(self, story, ask):
+        assert [hit.id for hit in ask("Zarqawiyya", prefer="en", language="az").hits] == [story["az"]]
+
+
+class TestWhoosh(BackendContract, StoryContract):
     pytestmark = pytest.mark.config(CMS_SEARCH_BACKEND="whoosh")
 
 
-class TestPostgres(BackendContract):
+class TestPostgres(BackendContract, StoryContract):
     pytestmark = [pytest.mark.config(CMS_SEARCH_BACKEND="postgres"), ON_POSTGRES]

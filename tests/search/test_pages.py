@@ -125,3 +125,30 @@ def test_a_snippet_from_the_top_of_a_piece_is_not_a_link(client, make_piece):
     make_piece("Mirrors", standfirst="Readers built mirrors.", body_source="The site was blocked.")
     html = client.get("/search?q=mirrors").get_data(as_text=True)
     assert '<p class="snippet">Readers built <mark>mirrors</mark>.</p>' in html
+
+
+def test_a_story_is_one_result_with_its_other_languages_listed(app, client, make_piece, make_user):
+    from cms.accounts.models import User
+    from cms.articles import services as pieces
+    from cms.articles import translations
+    from cms.articles.models import Piece
+    from cms.database import utcnow
+    from cms.extensions import db
+
+    original = make_piece("Qutbiyya in English", body_source="Qutbiyya says.")
+    translator = make_user("writer")
+    with app.app_context():
+        draft = translations.translate(db.session.get(Piece, original.id),
+                                       db.session.get(User, translator.id), "ru")
+        pieces.update_piece(draft, draft.author, pieces.PieceData(
+            title="Qutbiyya по-русски", body_source="Qutbiyya говорит.", language="ru"))
+        pieces.publish(draft, draft.author, utcnow())
+        russian_slug = draft.slug
+    english = client.get("/search?q=Qutbiyya").get_data(as_text=True)
+    assert english.count('<ol class="results"') == 1 and english.count("<article>") == 1
+    assert ">Qutbiyya in English</a>" in english
+    assert (f'<p class="versions">Also in: <a href="/articles/{russian_slug}" hreflang="ru" lang="ru">'
+            "Русский</a></p>") in english
+    russian = client.get("/ru/search?q=Qutbiyya").get_data(as_text=True)
+    assert ">Qutbiyya по-русски</a>" in russian and ">Qutbiyya in English</a>" not in russian
+    assert '<html lang="ru">' in russian and "Также на языках:" in russian

@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 
 from cms import create_app
 from cms.articles import services as pieces
+from cms.articles import trash
 from cms.articles.models import Piece, PieceStatus
 from cms.database import utcnow
 from cms.extensions import db
@@ -111,7 +112,7 @@ class TestInTheTransaction:
         assert ask("lighthousex").suggestion == "lighthouses"
         assert ask("lighthousez").suggestion == "lighthouses"
         assert ask("lighthousez", now=utcnow() + timedelta(hours=2)).total == 1
-        pieces.trash_piece(db.session.get(Piece, later.id), db.session.get(Piece, later.id).author)
+        trash.trash_piece(db.session.get(Piece, later.id), db.session.get(Piece, later.id).author)
         assert ask("lighthousez", now=utcnow() + timedelta(hours=2)).suggestion == "lighthouses"
 
 

@@ -49,9 +49,10 @@ WORD_LENGTHS = range(3, 101)  # the words "Did you mean" may offer (search_words
 
 UPSERT = text("""
     INSERT INTO search_documents (piece_id, kind, slug, title, language, config, published_at,
-        unpublish_at, year, campaign_id, campaign_title, tags, passages, document, summary)
+        unpublish_at, year, campaign_id, campaign_title, original_id, tags, passages, document, summary)
     SELECT :piece_id, :kind, :slug, :title, :language, :config, :published_at, :unpublish_at, :year,
-           :campaign_id, :campaign_title, CAST(:tags AS varchar(120)[]), CAST(:passages AS jsonb),
+           :campaign_id, :campaign_title, :original_id, CAST(:tags AS varchar(120)[]),
+           CAST(:passages AS jsonb),
            v.document, cms_search_summary(v.document, CAST(:stopwords AS regdictionary))
     FROM (SELECT setweight(to_tsvector(CAST(:regconfig AS regconfig), :title_text), 'A')
               || setweight(to_tsvector(CAST(:regconfig AS regconfig), :lead_text), 'B')
@@ -62,7 +63,8 @@ UPSERT = text("""
         kind = EXCLUDED.kind, slug = EXCLUDED.slug, title = EXCLUDED.title,
         language = EXCLUDED.language, config = EXCLUDED.config, published_at = EXCLUDED.published_at,
         unpublish_at = EXCLUDED.unpublish_at, year = EXCLUDED.year, campaign_id = EXCLUDED.campaign_id,
-        campaign_title = EXCLUDED.campaign_title, tags = EXCLUDED.tags, passages = EXCLUDED.passages,
+        campaign_title = EXCLUDED.campaign_title, original_id = EXCLUDED.original_id,
+        tags = EXCLUDED.tags, passages = EXCLUDED.passages,
         document = EXCLUDED.document, summary = EXCLUDED.summary
 """)
 # In one order, so that two transactions adding the same new words cannot deadlock.
@@ -77,7 +79,7 @@ def _row(document: SearchDocument) -> dict[str, Any]:
         "language": document.language, "config": config, "published_at": document.published_at,
         "unpublish_at": document.unpublish_at, "year": document.published_at.year,
         "campaign_id": document.campaign_id, "campaign_title": document.campaign_title,
-        "tags": [slug for slug, _ in document.tags],
+        "original_id": document.original_id, "tags": [slug for slug, _ in document.tags],
         "passages": json.dumps([[p.text, p.anchor, p.speaker] for p in document.snippet_passages()]),
         "stopwords": STOPWORDS[config], "regconfig": f"cms_{config}", "marker": querying.marker(config),
         "title_text": document_text(document.title),
@@ -162,7 +164,8 @@ class PostgresBackend(SearchBackend):
         offset = (request.page - 1) * request.per_page
         wanted = -(-(offset + request.per_page) // querying.CANDIDATES) * querying.CANDIDATES
         with db.engine.connect() as conn:
-            found = querying.find(conn, match, rank, request.filters, now, by_date, wanted)
+            found = querying.find(conn, match, rank, request.filters, now, by_date, wanted,
+                                  language=request.language)
             rows = querying.page(conn, found.ids, rank, by_date, offset, request.per_page)
             query = snippets.Query(parsed)
             results = SearchResults([_hit(row, query) for row in rows], found.total, request.page,

@@ -41,6 +41,7 @@ class SearchEntry(db.Model):
     year: Mapped[int] = mapped_column(Integer)
     campaign_id: Mapped[int | None]
     campaign_title: Mapped[str] = mapped_column(String(300), default="")
+    original_id: Mapped[int | None]  # a translation's original: one result per story
     tags: Mapped[Any] = mapped_column(TAGS)  # the tags' slugs
     passages: Mapped[Any] = mapped_column(PASSAGES)  # [text, anchor, speaker] of each, for snippets
     # Title A, standfirst and tag names B, body and turns C, speakers D.

@@ -82,9 +82,10 @@ def _where(filters: Mapping[str, str], params: dict[str, Any], matching: bool) -
 
 
 def find(conn: Connection, match: str | None, rank: str | None, filters: Mapping[str, str],
-         now: datetime, by_date: bool, wanted: int, facets: bool = True) -> Found:
-    """The matches: how many, the first `wanted` or more by a first ranking, the facets."""
-    params: dict[str, Any] = {"now": now, "match": match, "rank": rank,
+         now: datetime, by_date: bool, wanted: int, facets: bool = True, language: str = "") -> Found:
+    """The matches, one per story (its version in `language`, else the original, else the
+    first): how many, the first `wanted` or more by a first ranking, the facets."""
+    params: dict[str, Any] = {"now": now, "match": match, "rank": rank, "language": language,
                               "candidates": max(CANDIDATES, wanted)}
     where = _where(filters, params, match is not None)
     if where is None:
@@ -103,10 +104,17 @@ def find(conn: Connection, match: str | None, rank: str | None, filters: Mapping
     ]
     sql = f"""
         WITH {_queries(match, rank)},
-        m AS MATERIALIZED (
+        found AS MATERIALIZED (
             SELECT d.piece_id, d.kind, d.campaign_id, d.year, d.language, d.tags, d.published_at,
-                   {score} AS score
+                   {score} AS score, coalesce(d.original_id, d.piece_id) AS story,
+                   CASE WHEN d.language = :language THEN 0 WHEN d.original_id IS NULL THEN 1
+                        ELSE 2 END AS choice
             FROM search_documents AS d CROSS JOIN q WHERE {' AND '.join(where)}
+        ),
+        m AS MATERIALIZED (  -- one per story: most stories have one version, and keep it
+            SELECT * FROM found WHERE NOT EXISTS (
+                SELECT 1 FROM found AS other WHERE other.story = found.story
+                AND (other.choice, other.piece_id) < (found.choice, found.piece_id))
         )
         SELECT (SELECT count(*) FROM m) AS total,
                (SELECT coalesce(json_agg(piece_id), '[]') FROM (

@@ -255,6 +255,7 @@ class WhooshBackend(SearchBackend):
             if evaluated is None:
                 return SearchResults([], 0, 1, request.per_page)
             mask = evaluated & shown_from
+        mask = _one_per_story(cache, mask, request.language)
         total = mask.bit_count()
         start = (request.page - 1) * request.per_page
         ranked = cache.top(mask, request.page * request.per_page, request.sort == "date", scores)
@@ -380,3 +381,22 @@ def _acquire(lock: Any, timeout: float) -> bool:
             return False
         time.sleep(0.02)
     return True
+
+
+def _one_per_story(cache: MatchCache, mask: int, language: str) -> int:
+    """Of each story found in several languages, one document: the one in `language`, else
+    the original, else the first. Only stories with translations are looked at (an index built
+    before translations has none: nothing changes)."""
+    translations = cache.facet("translation_of") if "translation_of" in cache.reader.schema else {}
+    if not translations:
+        return mask
+    ids = cache.facet("id")
+    preferred = cache.facet("language").get(language, 0) if language else 0
+    for original, docs in translations.items():
+        found = (docs | ids.get(original, 0)) & mask
+        if found & (found - 1) == 0:  # none, or one
+            continue
+        keep = found & preferred or found & ids.get(original, 0) or found
+        keep &= -keep  # its lowest document number: one
+        mask &= ~(found & ~keep)
+    return mask

@@ -42,6 +42,7 @@ def build_schema() -> Schema:
         "tags": KEYWORD(commas=True, scorable=False),
         "published": DATETIME(stored=True, sortable=True),
         "until": ID(),  # the end date as index_time() text, only when there is one
+        "translation_of": ID(),  # a translation's original, by id: one result per story
         "title": TEXT(analyzer=fold, stored=True),
         "words": TEXT(analyzer=fold),  # every word of every piece but its tags: phrases, suggestions
         "lead": TEXT(analyzer=fold),  # the standfirst and the tags' names
@@ -76,6 +77,8 @@ def whoosh_fields(doc: SearchDocument) -> dict[str, Any]:
     }
     if doc.unpublish_at is not None:
         fields["until"] = index_time(doc.unpublish_at)
+    if doc.original_id is not None:
+        fields["translation_of"] = str(doc.original_id)
     language = stem_language(doc.language)
     if language:
         fields[f"stem_{language}"] = text
