@@ -142,12 +142,10 @@ class Passage:
     speaker: str = ""  # an interview's turn: the speaker's name
 
 
-@dataclass(frozen=True)
-class SearchText:
-    """What a piece gives the search index, as plain text: never the page around it."""
+class InPassages:
+    """Text kept as passages (`self.passages`): the body outside turns, and the turns."""
 
-    passages: tuple[Passage, ...] = ()  # in reading order
-    speakers: tuple[str, ...] = ()
+    passages: tuple[Passage, ...]
 
     @property
     def body(self) -> str:
@@ -158,6 +156,14 @@ class SearchText:
     def turns(self) -> tuple[tuple[str, str], ...]:
         """(speaker's name, what they said) of each turn, in order."""
         return tuple((p.speaker, p.text) for p in self.passages if p.speaker)
+
+
+@dataclass(frozen=True)
+class SearchText(InPassages):
+    """What a piece gives the search index, as plain text: never the page around it."""
+
+    passages: tuple[Passage, ...] = ()  # in reading order
+    speakers: tuple[str, ...] = ()
 
 
 def passages_of(html: str, numbered: bool = True) -> tuple[Passage, ...]:

@@ -13,11 +13,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cms.articles.models import Passage, Piece, PieceStatus
+from cms.articles.models import InPassages, Passage, Piece, PieceStatus
 
 
 @dataclass(frozen=True)
-class SearchDocument:
+class SearchDocument(InPassages):
     """One published (possibly scheduled) piece, as plain text."""
 
     id: int
@@ -34,16 +34,6 @@ class SearchDocument:
     speakers: tuple[str, ...] = field(default=())
     unpublish_at: datetime | None = None  # its end date: not found from then on
     original_id: int | None = None  # a translation: its story's original (one hit per story)
-
-    @property
-    def body(self) -> str:
-        """The text outside turns."""
-        return "\n".join(p.text for p in self.passages if not p.speaker)
-
-    @property
-    def turns(self) -> tuple[tuple[str, str], ...]:
-        """(speaker's name, plain text) of each turn, in order."""
-        return tuple((p.speaker, p.text) for p in self.passages if p.speaker)
 
     @property
     def text(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 MAX_CHARS = 300
@@ -92,3 +93,32 @@ def to_text(query: ParsedQuery) -> str:
     parts = [" OR ".join(_clause_text(c) for c in group) for group in query.groups]
     parts += ["-" + _clause_text(c) for c in query.excluded]
     return " ".join(parts)
+
+
+def corrected(query: ParsedQuery, words_of: Callable[[str], Iterable[str]],
+              finds: Callable[[str, str | None], bool],
+              guesses: Callable[[str], Iterable[str]]) -> ParsedQuery | None:
+    """The query with each word readers cannot find (longer than two letters; not a speaker's
+    name) replaced by the first of its `guesses` that they can, or None when no word changed.
+    A word is corrected only to a word that finds a piece readers may see now: an engine's
+    lexicon also holds the words of scheduled and removed pieces, which must not show through.
+    Each engine then checks the corrected query has results as a whole."""
+    changed = False
+    groups: list[list[Clause]] = []
+    for group in query.groups:
+        fixed: list[Clause] = []
+        for clause in group:
+            if clause.scope == "speaker":
+                fixed.append(clause)
+                continue
+            words = []
+            for word in words_of(clause.text):
+                if len(word) > 2 and not finds(word, clause.scope):
+                    for guess in guesses(word):
+                        if guess != word and finds(guess, clause.scope):
+                            word, changed = guess, True
+                            break
+                words.append(word)
+            fixed.append(Clause(" ".join(words), clause.phrase, clause.scope))
+        groups.append(fixed)
+    return ParsedQuery(groups, query.excluded) if changed else None

@@ -42,7 +42,7 @@ from cms.search.postgres.text import (
     match_query,
     rank_query,
 )
-from cms.search.querylang import Clause, ParsedQuery, parse, to_text
+from cms.search.querylang import Clause, ParsedQuery, corrected, parse, to_text
 
 REBUILD_BATCH = 100
 WORD_LENGTHS = range(3, 101)  # the words "Did you mean" may offer (search_words.word is 100 long)
@@ -195,30 +195,13 @@ def _finds(conn: Connection, word: str, scope: str | None, filters: Mapping[str,
 
 
 def _suggest(conn: Connection, parsed: ParsedQuery, filters: Mapping[str, str], now: Any) -> str | None:
-    """The query with misspelt words corrected, if that query has results. A word is corrected
-    when readers cannot find it, and only to a word they can (search_words also holds the
-    words of scheduled and removed pieces, which must not show through)."""
-    changed = False
-    groups: list[list[Clause]] = []
-    for group in parsed.groups:
-        fixed: list[Clause] = []
-        for clause in group:
-            if clause.scope == "speaker":
-                fixed.append(clause)
-                continue
-            corrected = []
-            for word in (variants(found)[0] for found in WORD.findall(clause.text)):
-                if len(word) > 2 and not _finds(conn, word, clause.scope, filters, now):
-                    for guess in querying.similar_words(conn, word):
-                        if guess != word and _finds(conn, guess, clause.scope, filters, now):
-                            word, changed = guess, True
-                            break
-                corrected.append(word)
-            fixed.append(Clause(" ".join(corrected), clause.phrase, clause.scope))
-        groups.append(fixed)
-    if not changed:
+    """The query with misspelt words corrected, if that query has results."""
+    candidate = corrected(
+        parsed, lambda text: [variants(found)[0] for found in WORD.findall(text)],
+        lambda word, scope: _finds(conn, word, scope, filters, now),
+        lambda word: querying.similar_words(conn, word))
+    if candidate is None:
         return None
-    candidate = ParsedQuery(groups, parsed.excluded)
     match = match_query(candidate)
     if match is None or not querying.matches_any(conn, match, filters, now):
         return None

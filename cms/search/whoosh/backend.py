@@ -37,7 +37,7 @@ from cms.search.backend import (
     SearchUnavailable,
 )
 from cms.search.documents import SearchDocument
-from cms.search.querylang import Clause, ParsedQuery, parse, to_text
+from cms.search.querylang import Clause, ParsedQuery, corrected, parse, to_text
 from cms.search.whoosh.matching import Alternative, MatchCache
 from cms.search.whoosh.schema import (
     FACET_FIELDS,
@@ -337,36 +337,16 @@ class WhooshBackend(SearchBackend):
                  shown_from: int) -> str | None:
         """The query with misspelt words corrected, if that query has results."""
         corrector = searcher.corrector("words")
-        changed = False
-        groups: list[list[Clause]] = []
-        for group in parsed.groups:
-            fixed: list[Clause] = []
-            for clause in group:
-                if clause.scope == "speaker":
-                    fixed.append(clause)
-                    continue
-                words = [t.text for t in self.schema["words"].analyzer(clause.text)]
-                corrected = []
-                for word in words:
-                    if len(word) > 2 and not self._finds(cache, word, clause.scope, shown_from):
-                        # A word is corrected when readers cannot find it, and only to a word
-                        # they can: the lexicon also holds the words of scheduled pieces, which
-                        # must not show through suggestions, either way.
-                        for guess in corrector.suggest(word, limit=5, maxdist=2):
-                            if self._finds(cache, guess, clause.scope, shown_from):
-                                word, changed = guess, True
-                                break
-                    corrected.append(word)
-                fixed.append(Clause(" ".join(corrected), clause.phrase, clause.scope))
-            groups.append(fixed)
-        if not changed:
+        candidate = corrected(
+            parsed, lambda text: [t.text for t in self.schema["words"].analyzer(text)],
+            lambda word, scope: self._finds(cache, word, scope, shown_from),
+            lambda word: corrector.suggest(word, limit=5, maxdist=2))
+        if candidate is None:
             return None
-        candidate = ParsedQuery(groups, parsed.excluded)
         matched = self._evaluate(cache, candidate)
         if matched is None or not matched & shown_from:
             return None
         return to_text(candidate)
-
 
     def _finds(self, cache: MatchCache, word: str, scope: str | None, shown_from: int) -> bool:
         """Whether `word` alone matches a document readers may see now."""
